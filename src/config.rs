@@ -1,0 +1,478 @@
+//! Configuration: the typed `Config`, read from a TOML file with secrets taken
+//! from the environment when set, validated before anything starts. Errors name
+//! the offending key (`poll.interval`, `discord.token`, …). Secrets are held as
+//! `SecretString` and only ever printed masked.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// Environment variable that overrides `discord.token`.
+pub const ENV_DISCORD_TOKEN: &str = "DISCORD_TOKEN";
+/// Environment variable that overrides `trakt.api_key`.
+pub const ENV_TRAKT_API_KEY: &str = "TRAKT_API_KEY";
+/// Discord's real API base.
+pub const DEFAULT_DISCORD_API_BASE: &str = "https://discord.com";
+
+/// The whole configuration.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub discord: DiscordConfig,
+    #[serde(default)]
+    pub trakt: TraktConfig,
+    #[serde(default)]
+    pub poll: PollConfig,
+    #[serde(default)]
+    pub storage: StorageConfig,
+    #[serde(default)]
+    pub limits: LimitsConfig,
+}
+
+/// `[discord]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscordConfig {
+    /// The bot token (`DISCORD_TOKEN` overrides).
+    pub token: Option<SecretString>,
+    /// Base URL for every REST call; tests point it at a fake Discord.
+    pub api_base: String,
+    /// Register commands in this guild only (fast to update) instead of globally.
+    pub guild_id: Option<u64>,
+    /// Messages per second the bot allows itself across all channels.
+    pub max_messages_per_second: f64,
+    /// Minimum time between two messages to the same channel.
+    #[serde(with = "humantime_serde")]
+    pub channel_message_interval: Duration,
+}
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        DiscordConfig {
+            token: None,
+            api_base: DEFAULT_DISCORD_API_BASE.to_owned(),
+            guild_id: None,
+            max_messages_per_second: 40.0,
+            channel_message_interval: Duration::from_millis(1000),
+        }
+    }
+}
+
+/// `[trakt]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TraktConfig {
+    /// The API key (`TRAKT_API_KEY` overrides). Travels in the URL path.
+    pub api_key: Option<SecretString>,
+    pub base_url: String,
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+    /// Shows per request (comma list).
+    pub batch_size: usize,
+    /// Token-bucket rate for requests to Trakt.
+    pub max_requests_per_second: f64,
+}
+
+impl Default for TraktConfig {
+    fn default() -> Self {
+        TraktConfig {
+            api_key: None,
+            base_url: "http://api.trakt.tv".to_owned(),
+            timeout: Duration::from_secs(10),
+            batch_size: 20,
+            max_requests_per_second: 2.0,
+        }
+    }
+}
+
+/// `[poll]`
+#[derive(Debug, Deserialize, Serialize, Clone, Copy)]
+#[serde(deny_unknown_fields, default)]
+pub struct PollConfig {
+    #[serde(with = "humantime_serde")]
+    pub interval: Duration,
+    /// How far behind the watermark each poll starts, to catch late-indexed items.
+    #[serde(with = "humantime_serde")]
+    pub overlap: Duration,
+}
+
+impl Default for PollConfig {
+    fn default() -> Self {
+        PollConfig {
+            interval: Duration::from_secs(60),
+            overlap: Duration::from_secs(60),
+        }
+    }
+}
+
+/// `[storage]`
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    pub path: PathBuf,
+    /// sled's page cache, in MiB.
+    pub cache_mb: u64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            path: PathBuf::from("data/trakt-herald.sled"),
+            cache_mb: 16,
+        }
+    }
+}
+
+/// `[limits]`
+#[derive(Debug, Deserialize, Serialize, Clone, Copy)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    pub max_follows_per_guild: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_follows_per_guild: 50,
+        }
+    }
+}
+
+/// A configuration problem, naming the key when there is one.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config key `{key}`: {message}")]
+    Key { key: String, message: String },
+    #[error("config file {path}: {message}")]
+    Syntax { path: PathBuf, message: String },
+}
+
+impl ConfigError {
+    fn key(key: &str, message: impl Into<String>) -> Self {
+        ConfigError::Key {
+            key: key.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Where the environment overrides come from (a trait so tests need not touch
+/// the process environment).
+pub trait Env {
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The real process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+impl Config {
+    /// Read, apply environment overrides, and validate.
+    pub fn load(path: &Path, env: &dyn Env) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Config::from_toml(&text, path, env)
+    }
+
+    /// Parse TOML text, apply environment overrides, and validate.
+    pub fn from_toml(text: &str, path: &Path, env: &dyn Env) -> Result<Config, ConfigError> {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let message = e.message().to_owned();
+            match e.span().and_then(|span| key_at(text, span.start)) {
+                Some(key) => ConfigError::Key { key, message },
+                None => ConfigError::Syntax {
+                    path: path.to_owned(),
+                    message,
+                },
+            }
+        })?;
+        if let Some(token) = env.var(ENV_DISCORD_TOKEN).filter(|t| !t.trim().is_empty()) {
+            config.discord.token = Some(SecretString::from(token));
+        }
+        if let Some(key) = env.var(ENV_TRAKT_API_KEY).filter(|t| !t.trim().is_empty()) {
+            config.trakt.api_key = Some(SecretString::from(key));
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let secret_set = |s: &Option<SecretString>| {
+            s.as_ref()
+                .is_some_and(|s| !s.expose_secret().trim().is_empty())
+        };
+        if !secret_set(&self.discord.token) {
+            return Err(ConfigError::key(
+                "discord.token",
+                format!("missing: set it in the file or in the {ENV_DISCORD_TOKEN} environment variable"),
+            ));
+        }
+        if !secret_set(&self.trakt.api_key) {
+            return Err(ConfigError::key(
+                "trakt.api_key",
+                format!("missing: set it in the file or in the {ENV_TRAKT_API_KEY} environment variable"),
+            ));
+        }
+        if let Some(key) = &self.trakt.api_key {
+            let k = key.expose_secret();
+            if !k
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(ConfigError::key(
+                    "trakt.api_key",
+                    "may contain only letters, digits, `-` and `_`",
+                ));
+            }
+        }
+        check_base_url("discord.api_base", &self.discord.api_base)?;
+        check_base_url("trakt.base_url", &self.trakt.base_url)?;
+        if self.discord.guild_id == Some(0) {
+            return Err(ConfigError::key(
+                "discord.guild_id",
+                "must be a guild id, not 0",
+            ));
+        }
+        if !(self.discord.max_messages_per_second > 0.0
+            && self.discord.max_messages_per_second <= 50.0)
+        {
+            return Err(ConfigError::key(
+                "discord.max_messages_per_second",
+                "must be above 0 and at most 50 (Discord's global limit)",
+            ));
+        }
+        if !(1..=100).contains(&self.trakt.batch_size) {
+            return Err(ConfigError::key(
+                "trakt.batch_size",
+                "must be between 1 and 100",
+            ));
+        }
+        if !(self.trakt.max_requests_per_second > 0.0
+            && self.trakt.max_requests_per_second.is_finite())
+        {
+            return Err(ConfigError::key(
+                "trakt.max_requests_per_second",
+                "must be a number above 0",
+            ));
+        }
+        if self.trakt.timeout.is_zero() {
+            return Err(ConfigError::key("trakt.timeout", "must be above 0"));
+        }
+        if self.poll.interval < Duration::from_secs(1) {
+            return Err(ConfigError::key("poll.interval", "must be at least 1s"));
+        }
+        if self.storage.path.as_os_str().is_empty() {
+            return Err(ConfigError::key("storage.path", "must not be empty"));
+        }
+        if self.storage.cache_mb == 0 {
+            return Err(ConfigError::key("storage.cache_mb", "must be at least 1"));
+        }
+        if self.limits.max_follows_per_guild == 0 {
+            return Err(ConfigError::key(
+                "limits.max_follows_per_guild",
+                "must be at least 1",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The Discord token (validated to be present).
+    pub fn discord_token(&self) -> &str {
+        self.discord
+            .token
+            .as_ref()
+            .map(|s| s.expose_secret())
+            .unwrap_or_default()
+    }
+
+    /// The Trakt API key (validated to be present).
+    pub fn trakt_api_key(&self) -> &str {
+        self.trakt
+            .api_key
+            .as_ref()
+            .map(|s| s.expose_secret())
+            .unwrap_or_default()
+    }
+
+    /// The effective configuration as TOML, secrets masked.
+    pub fn masked_toml(&self) -> String {
+        let mask = |s: &Option<SecretString>| match s {
+            Some(_) => "\"********\"".to_owned(),
+            None => "\"\"".to_owned(),
+        };
+        let dur = |d: Duration| format!("\"{}\"", humantime::format_duration(d));
+        let mut out = String::new();
+        out.push_str("[discord]\n");
+        out.push_str(&format!("token = {}\n", mask(&self.discord.token)));
+        out.push_str(&format!("api_base = {:?}\n", self.discord.api_base));
+        match self.discord.guild_id {
+            Some(id) => out.push_str(&format!("guild_id = {id}\n")),
+            None => out.push_str("# guild_id = (unset: commands are registered globally)\n"),
+        }
+        out.push_str(&format!(
+            "max_messages_per_second = {:?}\n",
+            self.discord.max_messages_per_second
+        ));
+        out.push_str(&format!(
+            "channel_message_interval = {}\n",
+            dur(self.discord.channel_message_interval)
+        ));
+        out.push_str("\n[trakt]\n");
+        out.push_str(&format!("api_key = {}\n", mask(&self.trakt.api_key)));
+        out.push_str(&format!("base_url = {:?}\n", self.trakt.base_url));
+        out.push_str(&format!("timeout = {}\n", dur(self.trakt.timeout)));
+        out.push_str(&format!("batch_size = {}\n", self.trakt.batch_size));
+        out.push_str(&format!(
+            "max_requests_per_second = {:?}\n",
+            self.trakt.max_requests_per_second
+        ));
+        out.push_str("\n[poll]\n");
+        out.push_str(&format!("interval = {}\n", dur(self.poll.interval)));
+        out.push_str(&format!("overlap = {}\n", dur(self.poll.overlap)));
+        out.push_str("\n[storage]\n");
+        out.push_str(&format!(
+            "path = {:?}\n",
+            self.storage.path.display().to_string()
+        ));
+        out.push_str(&format!("cache_mb = {}\n", self.storage.cache_mb));
+        out.push_str("\n[limits]\n");
+        out.push_str(&format!(
+            "max_follows_per_guild = {}\n",
+            self.limits.max_follows_per_guild
+        ));
+        out
+    }
+}
+
+fn check_base_url(key: &str, value: &str) -> Result<(), ConfigError> {
+    let url =
+        url::Url::parse(value).map_err(|e| ConfigError::key(key, format!("not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::key(key, "must start with http:// or https://"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::key(key, "must not carry a query or fragment"));
+    }
+    Ok(())
+}
+
+/// The dotted key (`section.key`) whose line holds byte offset `at`, if any.
+fn key_at(text: &str, at: usize) -> Option<String> {
+    let before = text.get(..at)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("").trim();
+    let section = before[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.ends_with(']'))
+        .map(|l| l.trim_matches(['[', ']']).trim().to_owned());
+    if line.starts_with('[') {
+        return Some(line.trim_matches(['[', ']']).trim().to_owned());
+    }
+    let key = line.split('=').next()?.trim();
+    if key.is_empty() || key.starts_with('#') {
+        return section;
+    }
+    Some(match section {
+        Some(s) => format!("{s}.{key}"),
+        None => key.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    struct FakeEnv(HashMap<&'static str, &'static str>);
+    impl Env for FakeEnv {
+        fn var(&self, name: &str) -> Option<String> {
+            self.0.get(name).map(|s| (*s).to_owned())
+        }
+    }
+
+    fn secrets() -> FakeEnv {
+        FakeEnv(HashMap::from([
+            (ENV_DISCORD_TOKEN, "tok-SECRET"),
+            (ENV_TRAKT_API_KEY, "key123SECRET"),
+        ]))
+    }
+
+    fn parse(text: &str, env: &FakeEnv) -> Result<Config, ConfigError> {
+        Config::from_toml(text, Path::new("test.toml"), env)
+    }
+
+    #[test]
+    fn committed_sample_parses_with_env_secrets() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/default.toml");
+        let config = Config::load(&path, &secrets()).expect("sample parses");
+        assert_eq!(config.discord.api_base, DEFAULT_DISCORD_API_BASE);
+        assert_eq!(config.trakt.base_url, "http://api.trakt.tv");
+        assert_eq!(config.trakt.timeout, Duration::from_secs(10));
+        assert_eq!(config.trakt.batch_size, 20);
+        assert_eq!(config.poll.interval, Duration::from_secs(60));
+        assert_eq!(config.poll.overlap, Duration::from_secs(60));
+        assert_eq!(config.storage.path, PathBuf::from("data/trakt-herald.sled"));
+        assert_eq!(config.limits.max_follows_per_guild, 50);
+        assert_eq!(config.discord_token(), "tok-SECRET");
+        assert_eq!(config.trakt_api_key(), "key123SECRET");
+    }
+
+    #[test]
+    fn committed_sample_without_secrets_names_the_key() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/default.toml");
+        let err = Config::load(&path, &FakeEnv(HashMap::new())).expect_err("no token");
+        assert!(err.to_string().contains("discord.token"), "{err}");
+        let env = FakeEnv(HashMap::from([(ENV_DISCORD_TOKEN, "t")]));
+        let err = Config::load(&path, &env).expect_err("no key");
+        assert!(err.to_string().contains("trakt.api_key"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_durations_name_the_key() {
+        let err = parse("[poll]\ninterval = \"sixty\"\n", &secrets()).expect_err("dur");
+        assert!(err.to_string().contains("poll.interval"), "{err}");
+        let err = parse("[trakt]\nbatchsize = 3\n", &secrets()).expect_err("unknown");
+        let text = err.to_string();
+        assert!(
+            text.contains("trakt.batchsize") && text.contains("unknown field"),
+            "{text}"
+        );
+        let err = parse("[nope]\n", &secrets()).expect_err("section");
+        assert!(err.to_string().contains("nope"), "{err}");
+        let err = parse("[trakt]\nbatch_size = 0\n", &secrets()).expect_err("range");
+        assert!(err.to_string().contains("trakt.batch_size"), "{err}");
+        let err = parse("[discord]\napi_base = \"ftp://x\"\n", &secrets()).expect_err("url");
+        assert!(err.to_string().contains("discord.api_base"), "{err}");
+    }
+
+    #[test]
+    fn masked_output_hides_secrets() {
+        let config = parse("", &secrets()).expect("defaults");
+        let shown = format!("{}\n{:?}", config.masked_toml(), config);
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(shown.contains("********"));
+        // The masked output is itself a valid configuration.
+        let reparsed = parse(
+            &config.masked_toml().replace("\"********\"", "\"x\""),
+            &secrets(),
+        );
+        assert!(reparsed.is_ok(), "{reparsed:?}");
+    }
+}

@@ -1,0 +1,1 @@
+//! Test support: the project's own fakes, each listening on `127.0.0.1:0`.
