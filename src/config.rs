@@ -164,6 +164,13 @@ impl ConfigError {
     }
 }
 
+/// Whether validation insists on the secrets.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Secrets {
+    Required,
+    Optional,
+}
+
 /// Where the environment overrides come from (a trait so tests need not touch
 /// the process environment).
 pub trait Env {
@@ -180,17 +187,35 @@ impl Env for ProcessEnv {
 }
 
 impl Config {
-    /// Read, apply environment overrides, and validate.
+    /// Read, apply environment overrides, and validate (secrets required).
     pub fn load(path: &Path, env: &dyn Env) -> Result<Config, ConfigError> {
+        Config::load_with(path, env, Secrets::Required)
+    }
+
+    /// Read and validate for offline work (`export`, `import`): secrets optional.
+    pub fn load_offline(path: &Path, env: &dyn Env) -> Result<Config, ConfigError> {
+        Config::load_with(path, env, Secrets::Optional)
+    }
+
+    fn load_with(path: &Path, env: &dyn Env, secrets: Secrets) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
-        Config::from_toml(&text, path, env)
+        Config::parse_with(&text, path, env, secrets)
     }
 
     /// Parse TOML text, apply environment overrides, and validate.
     pub fn from_toml(text: &str, path: &Path, env: &dyn Env) -> Result<Config, ConfigError> {
+        Config::parse_with(text, path, env, Secrets::Required)
+    }
+
+    fn parse_with(
+        text: &str,
+        path: &Path,
+        env: &dyn Env,
+        secrets: Secrets,
+    ) -> Result<Config, ConfigError> {
         let mut config: Config = toml::from_str(text).map_err(|e| {
             let message = e.message().to_owned();
             match e.span().and_then(|span| key_at(text, span.start)) {
@@ -207,22 +232,23 @@ impl Config {
         if let Some(key) = env.var(ENV_TRAKT_API_KEY).filter(|t| !t.trim().is_empty()) {
             config.trakt.api_key = Some(SecretString::from(key));
         }
-        config.validate()?;
+        config.validate(secrets)?;
         Ok(config)
     }
 
-    fn validate(&self) -> Result<(), ConfigError> {
+    fn validate(&self, secrets: Secrets) -> Result<(), ConfigError> {
         let secret_set = |s: &Option<SecretString>| {
             s.as_ref()
                 .is_some_and(|s| !s.expose_secret().trim().is_empty())
         };
-        if !secret_set(&self.discord.token) {
+        let required = secrets == Secrets::Required;
+        if required && !secret_set(&self.discord.token) {
             return Err(ConfigError::key(
                 "discord.token",
                 format!("missing: set it in the file or in the {ENV_DISCORD_TOKEN} environment variable"),
             ));
         }
-        if !secret_set(&self.trakt.api_key) {
+        if required && !secret_set(&self.trakt.api_key) {
             return Err(ConfigError::key(
                 "trakt.api_key",
                 format!("missing: set it in the file or in the {ENV_TRAKT_API_KEY} environment variable"),

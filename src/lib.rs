@@ -7,12 +7,24 @@
 //!
 //! - [`config`]: the typed configuration, file plus environment, validated.
 //! - [`ids`]: typed Discord identifiers.
-//! - [`trakt`]: the Trakt API v1 client and the activity model.
+//! - [`trakt`]: the Trakt API v1 client, its inputs and the activity model.
+//! - [`store`]: everything remembered, in one sled database (every sled call).
+//! - [`format`]: pure rendering of activities into Discord embeds, and packing.
+//! - [`poller`]: which shows are due, batching, routing, per-show backoff.
+//! - [`deliver`]: drains the outbox to Discord, exactly once per channel.
+//! - [`discord`]: the serenity/poise client, slash commands, REST sender.
+//! - [`app`]: the running bot (start-up, shutdown) and offline CLI actions.
 //! - [`telemetry`]: logging set-up.
 //!
 //! `main.rs` only parses the command line and calls into this library.
 
+pub mod app;
 pub mod config;
+pub mod deliver;
+pub mod discord;
+pub mod format;
 pub mod ids;
+pub mod poller;
+pub mod store;
 pub mod telemetry;
 pub mod trakt;

@@ -29,31 +29,53 @@ enum Command {
         #[arg(long, default_value = "config/default.toml")]
         config: PathBuf,
     },
+    /// Print every subscription as JSON.
+    Export {
+        #[arg(long, default_value = "config/default.toml")]
+        config: PathBuf,
+    },
+    /// Merge subscriptions from a JSON file made by `export` (all or nothing).
+    Import {
+        file: PathBuf,
+        #[arg(long, default_value = "config/default.toml")]
+        config: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Check { config } => match Config::load(&config, &ProcessEnv) {
-            Ok(config) => {
-                print!("{}", config.masked_toml());
-                eprintln!("configuration OK");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(2)
-            }
-        },
-        Command::Run { config } => {
-            trakt_herald::telemetry::init();
-            match Config::load(&config, &ProcessEnv) {
-                Ok(_config) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::from(2)
-                }
-            }
+    match run(Cli::parse().command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
         }
     }
+}
+
+fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Check { config } => {
+            let config = Config::load(&config, &ProcessEnv)?;
+            print!("{}", config.masked_toml());
+            eprintln!("configuration OK");
+        }
+        Command::Run { config } => {
+            let config = Config::load(&config, &ProcessEnv)?;
+            trakt_herald::telemetry::init();
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(trakt_herald::app::run(config))?;
+        }
+        Command::Export { config } => {
+            let config = Config::load_offline(&config, &ProcessEnv)?;
+            println!("{}", trakt_herald::app::export(&config)?);
+        }
+        Command::Import { file, config } => {
+            let config = Config::load_offline(&config, &ProcessEnv)?;
+            let n = trakt_herald::app::import(&config, &file)?;
+            eprintln!("imported {n} subscriptions");
+        }
+    }
+    Ok(())
 }

@@ -1,0 +1,465 @@
+//! The slash commands: `/follow`, `/unfollow`, `/follows`, `/activity`. Thin:
+//! parse and validate input, call the store or Trakt, reply. User mistakes come
+//! back as `CommandError::User` (shown ephemerally, as written); anything else is
+//! logged in full and shown only as a short apology.
+
+use std::future::Future;
+use std::time::Duration;
+
+use poise::serenity_prelude as serenity;
+use poise::CreateReply;
+
+use crate::config::LimitsConfig;
+use crate::deliver::unix_now;
+use crate::format;
+use crate::ids::{ChannelId, GuildId, UserId};
+use crate::store::{FollowOutcome, NewFollow, Store, StoreError, SubState};
+use crate::trakt::{ActionSet, ShowRef, TraktClient, TraktError, TraktTime};
+
+/// What every command can reach.
+pub struct Data {
+    pub store: Store,
+    pub trakt: TraktClient,
+    pub limits: LimitsConfig,
+    /// How long a Trakt call may take before the reply is deferred.
+    pub defer_after: Duration,
+}
+
+/// A command failure.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The user's mistake or a situation they can act on; shown as written.
+    #[error("{0}")]
+    User(String),
+    /// Our problem; logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl CommandError {
+    fn user(msg: impl Into<String>) -> Self {
+        CommandError::User(msg.into())
+    }
+}
+
+impl From<StoreError> for CommandError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::LimitReached { limit } => CommandError::User(format!(
+                "This server already has {limit} follows, the most it may have. Use /unfollow somewhere first."
+            )),
+            other => CommandError::Internal(format!("store: {other}")),
+        }
+    }
+}
+
+impl From<serenity::Error> for CommandError {
+    fn from(e: serenity::Error) -> Self {
+        CommandError::Internal(format!("discord: {e}"))
+    }
+}
+
+/// Trakt failures, as users should read them.
+fn trakt_error(show: &ShowRef, e: TraktError) -> CommandError {
+    match e {
+        TraktError::NotFound { .. } => CommandError::User(format!(
+            "Trakt has no show `{show}`. Use the slug from the show's Trakt address (trakt.tv/shows/**the-walking-dead**) or its TVDB id."
+        )),
+        TraktError::Unauthorized { .. } => {
+            CommandError::Internal("Trakt refused the API key".to_owned())
+        }
+        e if e.is_transient() => CommandError::user(
+            "Trakt is not answering right now, so nothing was changed. Please try again in a few minutes.",
+        ),
+        other => CommandError::Internal(format!("trakt: {other}")),
+    }
+}
+
+pub type Context<'a> = poise::Context<'a, Data, CommandError>;
+
+/// Every command, for registration.
+pub fn all() -> Vec<poise::Command<Data, CommandError>> {
+    vec![follow(), unfollow(), follows(), activity()]
+}
+
+/// The error handler: ephemeral, friendly, no internals.
+pub async fn on_error(error: poise::FrameworkError<'_, Data, CommandError>) {
+    use poise::FrameworkError as F;
+    let (ctx, text) = match error {
+        F::Command { error, ctx, .. } => match error {
+            CommandError::User(msg) => (ctx, msg),
+            CommandError::Internal(detail) => {
+                tracing::error!(command = %ctx.command().name, %detail, "command failed");
+                (
+                    ctx,
+                    "Sorry, something went wrong on our side. Please try again later.".to_owned(),
+                )
+            }
+        },
+        F::GuildOnly { ctx, .. } => (
+            ctx,
+            "This command works in a server channel, not in direct messages.".to_owned(),
+        ),
+        F::MissingUserPermissions { ctx, .. } => (
+            ctx,
+            "You need the **Manage Channels** permission to use this command.".to_owned(),
+        ),
+        F::PermissionFetchFailed { ctx, .. } => (
+            ctx,
+            "I could not check your permissions; please try again.".to_owned(),
+        ),
+        F::ArgumentParse { ctx, input, .. } => (
+            ctx,
+            match input {
+                Some(i) => format!("I could not read the option `{i}`."),
+                None => "An option is missing or could not be read.".to_owned(),
+            },
+        ),
+        F::CommandPanic { ctx, payload, .. } => {
+            tracing::error!(command = %ctx.command().name, ?payload, "command panicked");
+            (
+                ctx,
+                "Sorry, something went wrong on our side. Please try again later.".to_owned(),
+            )
+        }
+        F::Setup { error, .. } => {
+            tracing::error!(%error, "bot setup failed");
+            return;
+        }
+        other => {
+            tracing::warn!(error = %other, "unhandled framework error");
+            return;
+        }
+    };
+    let reply = CreateReply::default().content(text).ephemeral(true);
+    if let Err(e) = ctx.send(reply).await {
+        tracing::warn!(error = %e, "could not send an error reply");
+    }
+}
+
+fn ids(ctx: Context<'_>) -> Result<(GuildId, ChannelId, UserId), CommandError> {
+    let guild = ctx
+        .guild_id()
+        .ok_or_else(|| CommandError::user("This command works in a server channel."))?;
+    Ok((
+        GuildId(guild.get()),
+        ChannelId(ctx.channel_id().get()),
+        UserId(ctx.author().id.get()),
+    ))
+}
+
+fn parse_show(input: &str) -> Result<ShowRef, CommandError> {
+    ShowRef::parse(input).map_err(|e| CommandError::User(format!("That show is not valid: {e}.")))
+}
+
+fn parse_actions(input: Option<&str>) -> Result<ActionSet, CommandError> {
+    match input {
+        None => Ok(ActionSet::all()),
+        Some(a) => ActionSet::parse(a)
+            .map_err(|e| CommandError::User(format!("Those actions are not valid: {e}."))),
+    }
+}
+
+/// Longest window `/activity` may look back.
+pub const MAX_SINCE: Duration = Duration::from_secs(30 * 24 * 3600);
+/// `/activity`'s window when none is given.
+pub const DEFAULT_SINCE: Duration = Duration::from_secs(24 * 3600);
+
+/// Parse `/activity`'s `since` (humantime), naming the accepted forms when wrong.
+pub fn parse_since(input: Option<&str>) -> Result<Duration, CommandError> {
+    let Some(raw) = input.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(DEFAULT_SINCE);
+    };
+    let d = humantime::parse_duration(raw).map_err(|_| {
+        CommandError::User(format!(
+            "`{}` is not a duration I understand. Use forms like `30m`, `2h`, `3days` or `1week` (at most 30 days).",
+            format::escape_markdown(&raw.chars().take(50).collect::<String>())
+        ))
+    })?;
+    if d.is_zero() || d > MAX_SINCE {
+        return Err(CommandError::user(
+            "`since` must be between 1s and 30 days, e.g. `2h` or `3days`.",
+        ));
+    }
+    Ok(d)
+}
+
+/// Run a Trakt call; if it takes longer than `defer_after`, defer the reply
+/// (ephemerally, so an error stays private) while it finishes. Returns whether
+/// the reply was deferred.
+async fn with_deferral<T>(
+    ctx: Context<'_>,
+    fut: impl Future<Output = T>,
+) -> Result<(T, bool), CommandError> {
+    tokio::pin!(fut);
+    tokio::select! {
+        out = &mut fut => Ok((out, false)),
+        _ = tokio::time::sleep(ctx.data().defer_after) => {
+            ctx.defer_ephemeral().await?;
+            Ok((fut.await, true))
+        }
+    }
+}
+
+/// Send a public reply. After an ephemeral deferral the first follow-up inherits
+/// the deferral's privacy, so a short private note completes it first.
+async fn reply_public(
+    ctx: Context<'_>,
+    deferred: bool,
+    reply: CreateReply,
+) -> Result<(), CommandError> {
+    if deferred {
+        ctx.send(CreateReply::default().content("Done.").ephemeral(true))
+            .await?;
+    }
+    ctx.send(reply.ephemeral(false)).await?;
+    Ok(())
+}
+
+fn describe_actions(actions: ActionSet) -> String {
+    if actions.is_all() {
+        "all activity".to_owned()
+    } else {
+        actions.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Follow a show in this channel: its Trakt activity will be posted here.
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_CHANNELS",
+    required_permissions = "MANAGE_CHANNELS"
+)]
+pub async fn follow(
+    ctx: Context<'_>,
+    #[description = "Trakt slug (the-walking-dead) or TVDB id (153021)"] show: String,
+    #[description = "Comma list: watching, scrobble, checkin, seen, collection, rating, watchlist, shout, review, created, item_added (default: all)"]
+    actions: Option<String>,
+) -> Result<(), CommandError> {
+    let (guild, channel, user) = ids(ctx)?;
+    let show = parse_show(&show)?;
+    let actions = parse_actions(actions.as_deref())?;
+    let data = ctx.data();
+    let already = data
+        .store
+        .channel_follows(channel)?
+        .iter()
+        .any(|s| s.show == show);
+    if !already && data.store.guild_follow_count(guild)? >= data.limits.max_follows_per_guild {
+        return Err(StoreError::LimitReached {
+            limit: data.limits.max_follows_per_guild,
+        }
+        .into());
+    }
+    let (lookup, deferred) = with_deferral(ctx, data.trakt.lookup_show(&show)).await?;
+    let info = lookup.map_err(|e| trakt_error(&show, e))?;
+    let title = info.title.clone().unwrap_or_else(|| show.to_string());
+    let outcome = data.store.follow(NewFollow {
+        guild,
+        channel,
+        show: show.clone(),
+        title: title.clone(),
+        actions,
+        created_by: user,
+        now: unix_now(),
+        start_watermark: Some(info.current),
+        max_per_guild: data.limits.max_follows_per_guild,
+    })?;
+    let shown = format::escape_markdown(&title);
+    let text = match outcome {
+        FollowOutcome::Created => format!(
+            "📺 This channel now follows **{shown}** (`{show}`) for {}.",
+            describe_actions(actions)
+        ),
+        FollowOutcome::Updated { previous } => format!(
+            "📺 Updated: this channel follows **{shown}** (`{show}`) for {} (was: {}).",
+            describe_actions(actions),
+            describe_actions(previous)
+        ),
+    };
+    reply_public(ctx, deferred, CreateReply::default().content(text)).await
+}
+
+async fn autocomplete_followed(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let channel = ChannelId(ctx.channel_id().get());
+    let partial = partial.trim().to_lowercase();
+    let follows = ctx.data().store.channel_follows(channel).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "autocomplete: cannot read follows");
+        Vec::new()
+    });
+    let choices = follows
+        .into_iter()
+        .filter(|s| {
+            partial.is_empty()
+                || s.show.to_string().contains(&partial)
+                || s.title.to_lowercase().contains(&partial)
+        })
+        .take(25)
+        .map(|s| {
+            let label = format!("{} ({})", s.title, s.show);
+            let label: String = label.chars().take(100).collect();
+            serenity::AutocompleteChoice::new(label, s.show.to_string())
+        })
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// Stop following a show in this channel.
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_CHANNELS",
+    required_permissions = "MANAGE_CHANNELS"
+)]
+pub async fn unfollow(
+    ctx: Context<'_>,
+    #[description = "A show this channel follows"]
+    #[autocomplete = "autocomplete_followed"]
+    show: String,
+) -> Result<(), CommandError> {
+    let (_, channel, _) = ids(ctx)?;
+    let show = parse_show(&show)?;
+    match ctx.data().store.unfollow(channel, &show)? {
+        Some(sub) => {
+            let text = format!(
+                "This channel no longer follows **{}** (`{}`).",
+                format::escape_markdown(&sub.title),
+                sub.show
+            );
+            ctx.send(CreateReply::default().content(text)).await?;
+            Ok(())
+        }
+        None => Err(CommandError::User(format!(
+            "This channel does not follow `{show}`. /follows lists what it follows."
+        ))),
+    }
+}
+
+/// List the shows this channel follows.
+#[poise::command(slash_command, guild_only, ephemeral)]
+pub async fn follows(ctx: Context<'_>) -> Result<(), CommandError> {
+    let (_, channel, _) = ids(ctx)?;
+    let subs = ctx.data().store.channel_follows(channel)?;
+    if subs.is_empty() {
+        ctx.send(
+            CreateReply::default()
+                .content("This channel follows no show yet. A moderator can add one with /follow.")
+                .ephemeral(true),
+        )
+        .await?;
+        return Ok(());
+    }
+    let mut lines = Vec::new();
+    for s in &subs {
+        let state = match &s.state {
+            SubState::Active => "active".to_owned(),
+            SubState::Paused { since } => format!("paused since <t:{since}:R>"),
+            SubState::Disabled { reason, since } => {
+                format!("⚠️ disabled since <t:{since}:R>: {reason}. /follow it again to resume")
+            }
+        };
+        lines.push(format!(
+            "• **{}** (`{}`): {} — {}",
+            format::escape_markdown(&s.title),
+            s.show,
+            describe_actions(s.actions),
+            state
+        ));
+    }
+    let description = format::truncate(&lines.join("\n"), format::limits::DESCRIPTION);
+    let embed = serenity::CreateEmbed::new()
+        .title(format!("Follows in this channel ({})", subs.len()))
+        .description(description);
+    ctx.send(CreateReply::default().embed(embed).ephemeral(true))
+        .await?;
+    Ok(())
+}
+
+/// Show recent Trakt activity for a show.
+#[poise::command(slash_command, guild_only)]
+pub async fn activity(
+    ctx: Context<'_>,
+    #[description = "Trakt slug (the-walking-dead) or TVDB id (153021)"] show: String,
+    #[description = "Comma list of actions (default: all)"] actions: Option<String>,
+    #[description = "How far back, e.g. 30m, 2h, 3days (default: 1day)"] since: Option<String>,
+) -> Result<(), CommandError> {
+    let show = parse_show(&show)?;
+    let actions = parse_actions(actions.as_deref())?;
+    let window = parse_since(since.as_deref())?;
+    let data = ctx.data();
+    let trakt = data.trakt.clone();
+    let lookup_show = show.clone();
+    let fut = async move {
+        // Trakt's clock, not ours: ask for it, then ask for the window behind it.
+        let first = trakt.fetch(std::slice::from_ref(&lookup_show), actions, None).await?;
+        let start = TraktTime(first.current.0).minus_secs(window.as_secs());
+        trakt
+            .fetch(std::slice::from_ref(&lookup_show), actions, Some(start))
+            .await
+    };
+    let (result, deferred) = with_deferral(ctx, fut).await?;
+    let fetched = result.map_err(|e| trakt_error(&show, e))?;
+    let mut items: Vec<_> = fetched
+        .activities
+        .iter()
+        .filter(|a| a.subject_show().is_none_or(|s| s.is(&show)))
+        .collect();
+    let title = items
+        .iter()
+        .find_map(|a| a.subject_show().and_then(|s| s.title.clone()))
+        .unwrap_or_else(|| show.to_string());
+    let span = humantime::format_duration(window).to_string();
+    if items.is_empty() {
+        let text = format!(
+            "No activity in the last {span} for **{}**.",
+            format::escape_markdown(&title)
+        );
+        return reply_public(ctx, deferred, CreateReply::default().content(text)).await;
+    }
+    items.reverse(); // newest first
+    let total = items.len();
+    let embeds: Vec<format::Embed> = items.iter().take(10).map(|a| format::render(a)).collect();
+    let message = format::pack(embeds).into_iter().next().unwrap_or(format::Message {
+        embeds: Vec::new(),
+    });
+    let shown = message.embeds.len();
+    let mut reply = CreateReply::default().content(format!(
+        "Latest activity for **{}** in the last {span}: {shown} of {total}.",
+        format::escape_markdown(&title)
+    ));
+    for e in &message.embeds {
+        reply = reply.embed(super::to_serenity_embed(e));
+    }
+    reply_public(ctx, deferred, reply).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_forms() {
+        assert_eq!(parse_since(None).expect("default"), DEFAULT_SINCE);
+        assert_eq!(parse_since(Some("2h")).expect("2h"), Duration::from_secs(7200));
+        assert_eq!(
+            parse_since(Some("3days")).expect("3d"),
+            Duration::from_secs(3 * 86400)
+        );
+        let err = parse_since(Some("yesterday")).expect_err("bad").to_string();
+        assert!(err.contains("`yesterday`") && err.contains("2h"), "{err}");
+        assert!(parse_since(Some("90days")).is_err());
+        assert!(parse_since(Some("0s")).is_err());
+    }
+
+    #[test]
+    fn user_errors_name_the_problem() {
+        let e = parse_show("a/b").expect_err("bad").to_string();
+        assert!(e.contains("`/`"), "{e}");
+        let e = parse_actions(Some("seen,bogus")).expect_err("bad").to_string();
+        assert!(e.contains("bogus"), "{e}");
+    }
+}
