@@ -1,0 +1,187 @@
+//! The store's public data types (what callers pass in and get back) and its
+//! one error type. Values persisted in sled are these types as JSON.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ChannelId, GuildId, OutboxId, UserId};
+use crate::trakt::{ActionSet, Activity, ActivityKey, ShowRef, TraktTime};
+
+/// Everything that can go wrong at the store boundary.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// sled itself failed (I/O, a lock held by another process, ...).
+    #[error("storage error: {0}")]
+    Db(#[from] sled::Error),
+    /// A stored key or value could not be read back.
+    #[error("corrupt {what} in the store: {reason}")]
+    Corrupt { what: String, reason: String },
+    /// The database was written by a newer build.
+    #[error(
+        "the store has schema version {found}, but this build of trakt-herald supports at most \
+         version {supported}: run a newer trakt-herald, or point storage.path at another directory"
+    )]
+    SchemaTooNew { found: u32, supported: u32 },
+    /// A new follow would exceed the per-guild limit; nothing was written.
+    #[error("this server already follows {limit} shows, the most allowed; unfollow one first")]
+    LimitReached { limit: usize },
+    /// Import text that cannot be imported; nothing was written.
+    #[error("import failed at line {line}: {reason}")]
+    Import { line: usize, reason: String },
+    /// A subscription handed to [`Store::import`](super::Store::import) is invalid;
+    /// `index` counts from 1. Nothing was written.
+    #[error("subscription #{index} cannot be imported: {reason}")]
+    InvalidSubscription { index: usize, reason: String },
+}
+
+impl From<sled::transaction::TransactionError<StoreError>> for StoreError {
+    fn from(e: sled::transaction::TransactionError<StoreError>) -> Self {
+        match e {
+            sled::transaction::TransactionError::Abort(e) => e,
+            sled::transaction::TransactionError::Storage(e) => StoreError::Db(e),
+        }
+    }
+}
+
+/// One channel following one show. Keyed by (channel, show).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subscription {
+    pub guild: GuildId,
+    pub channel: ChannelId,
+    pub show: ShowRef,
+    /// The show's title when it was followed (Trakt's, else the slug).
+    pub title: String,
+    pub actions: ActionSet,
+    pub created_by: UserId,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub state: SubState,
+}
+
+/// Whether a subscription is delivered to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum SubState {
+    Active,
+    /// Paused by a person; not polled, not delivered, left alone by the bot.
+    Paused {
+        since: i64,
+    },
+    /// Disabled by the bot (Discord answered 403/404 for the channel), with why
+    /// and since when (unix seconds). Following again in the channel re-activates it.
+    Disabled {
+        reason: String,
+        since: i64,
+    },
+}
+
+impl SubState {
+    pub fn is_active(&self) -> bool {
+        matches!(self, SubState::Active)
+    }
+}
+
+/// A `/follow`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewFollow {
+    pub guild: GuildId,
+    pub channel: ChannelId,
+    pub show: ShowRef,
+    pub title: String,
+    pub actions: ActionSet,
+    pub created_by: UserId,
+    /// Unix seconds.
+    pub now: i64,
+    /// Where polling starts for a show nobody followed yet (Trakt's `current`).
+    pub start_watermark: Option<TraktTime>,
+    /// `limits.max_follows_per_guild`.
+    pub max_per_guild: usize,
+}
+
+/// What [`Store::follow`](super::Store::follow) did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FollowOutcome {
+    Created,
+    Updated { previous: ActionSet },
+}
+
+/// Per-show polling state.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShowState {
+    /// Activity up to here has been committed (the server's `current`).
+    pub watermark: Option<TraktTime>,
+    /// Consecutive failed polls.
+    pub failures: u32,
+    /// Unix seconds before which the show is not polled again.
+    pub next_attempt: Option<i64>,
+}
+
+/// A show with at least one active subscription, for the poller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShowFollowers {
+    pub show: ShowRef,
+    pub title: String,
+    /// Union of the actions of the active subscriptions.
+    pub wanted: ActionSet,
+    /// Active subscriptions only, in channel order.
+    pub channels: Vec<(ChannelId, ActionSet)>,
+    pub state: ShowState,
+}
+
+/// One fetched activity and the channels it should go to. Its dedupe key is
+/// `activity.key()`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PollItem {
+    pub show: ShowRef,
+    pub activity: Activity,
+    pub channels: Vec<ChannelId>,
+}
+
+/// The result of one poll, committed atomically.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PollCommit {
+    pub watermarks: Vec<(ShowRef, TraktTime)>,
+    /// In the order the outbox should deliver them (oldest first).
+    pub items: Vec<PollItem>,
+    /// Unix seconds; when the dedupe keys were recorded.
+    pub now: i64,
+}
+
+/// What [`Store::commit_poll`](super::Store::commit_poll) did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CommitStats {
+    /// Items not seen before (dedupe keys recorded).
+    pub new_activities: usize,
+    /// Items whose dedupe key was already recorded; skipped.
+    pub duplicates: usize,
+    /// Outbox entries appended.
+    pub queued: usize,
+}
+
+/// One pending delivery of one activity to one channel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub id: OutboxId,
+    pub channel: ChannelId,
+    pub show: ShowRef,
+    pub key: ActivityKey,
+    pub activity: Activity,
+    /// Unix seconds.
+    pub queued_at: i64,
+}
+
+/// The batch being sent to a channel, recorded before the send.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InFlight {
+    pub ids: Vec<OutboxId>,
+    pub nonce: String,
+}
+
+/// What [`Store::disable_channel`](super::Store::disable_channel) did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DisableStats {
+    /// Active subscriptions that became disabled.
+    pub subscriptions: usize,
+    /// Pending outbox entries dropped.
+    pub dropped_entries: usize,
+}
