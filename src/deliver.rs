@@ -242,13 +242,7 @@ impl Deliverer {
         channel: ChannelId,
     ) -> Result<Option<(Vec<OutboxEntry>, String)>, StoreError> {
         if let Some(flight) = self.store.in_flight(channel)? {
-            let wanted: HashSet<OutboxId> = flight.ids.iter().copied().collect();
-            let entries: Vec<OutboxEntry> = self
-                .store
-                .pending(channel, flight.ids.len())?
-                .into_iter()
-                .filter(|e| wanted.contains(&e.id))
-                .collect();
+            let entries = self.store.entries(channel, &flight.ids)?;
             if !entries.is_empty() {
                 return Ok(Some((entries, flight.nonce)));
             }

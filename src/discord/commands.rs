@@ -266,6 +266,8 @@ pub async fn follow(
         start_watermark: Some(info.current),
         max_per_guild: data.limits.max_follows_per_guild,
     })?;
+    // A confirmed follow must survive a crash.
+    data.store.flush()?;
     let shown = format::escape_markdown(&title);
     let text = match outcome {
         FollowOutcome::Created => format!(
@@ -323,8 +325,10 @@ pub async fn unfollow(
 ) -> Result<(), CommandError> {
     let (_, channel, _) = ids(ctx)?;
     let show = parse_show(&show)?;
-    match ctx.data().store.unfollow(channel, &show)? {
+    let store = &ctx.data().store;
+    match store.unfollow(channel, &show)? {
         Some(sub) => {
+            store.flush()?;
             let text = format!(
                 "This channel no longer follows **{}** (`{}`).",
                 format::escape_markdown(&sub.title),
