@@ -1,0 +1,631 @@
+//! The fake Discord's REST side: one axum fallback handler that records each
+//! request, applies injected faults, and answers the routes serenity and
+//! poise use (gateway URL, application info, command registration,
+//! interaction callbacks, webhook followups and edits, channel messages).
+//! Anything else is answered 404 and recorded.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State as AxumState;
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+use tokio::time::Instant;
+
+use super::limits::{self, FieldError};
+use super::objects::{self, Origin};
+use super::{
+    Fault, InteractionRecord, RecordedRequest, Reply, ReplyKind, Shared, State, Violation, APP_ID,
+    CALLBACK_DEADLINE, EPHEMERAL, TOKEN,
+};
+
+/// What the handler answers.
+struct Outcome {
+    status: u16,
+    body: Option<Value>,
+    headers: Vec<(&'static str, String)>,
+    /// Answer nothing, ever (after the request was handled).
+    stall: bool,
+    fault: Option<Fault>,
+}
+
+impl Outcome {
+    fn json(status: u16, body: Value) -> Self {
+        Self {
+            status,
+            body: Some(body),
+            headers: Vec::new(),
+            stall: false,
+            fault: None,
+        }
+    }
+
+    fn ok(body: Value) -> Self {
+        Self::json(200, body)
+    }
+
+    fn no_content() -> Self {
+        Self {
+            status: 204,
+            body: None,
+            headers: Vec::new(),
+            stall: false,
+            fault: None,
+        }
+    }
+
+    fn error(status: u16, code: u32, message: &str) -> Self {
+        Self::json(status, json!({ "code": code, "message": message }))
+    }
+
+    fn not_found() -> Self {
+        Self::error(404, 0, "404: Not Found")
+    }
+
+    fn unknown_webhook() -> Self {
+        Self::error(404, 10015, "Unknown Webhook")
+    }
+
+    fn unknown_message() -> Self {
+        Self::error(404, 10008, "Unknown Message")
+    }
+
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = match self.body {
+            Some(body) => (status, axum::Json(body)).into_response(),
+            None => status.into_response(),
+        };
+        for (name, value) in self.headers {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response
+                    .headers_mut()
+                    .insert(HeaderName::from_static(name), value);
+            }
+        }
+        response
+    }
+}
+
+/// A request as the routes see it.
+struct Incoming<'a> {
+    method: &'a str,
+    path: &'a str,
+    body: &'a Value,
+    body_is_json: bool,
+}
+
+/// The single handler behind every REST path.
+pub(super) async fn handle(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let authorization = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (json, body_is_json) = if body.is_empty() {
+        (Value::Null, true)
+    } else {
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(value) => (value, true),
+            Err(_) => (Value::Null, false),
+        }
+    };
+    let path = uri.path().to_owned();
+    let gateway_url = shared.gateway_url.clone();
+    let outcome = shared.update(|state| {
+        let index = state.requests.len();
+        state.requests.push(RecordedRequest {
+            method: method.as_str().to_owned(),
+            path: path.clone(),
+            authorization: authorization.clone(),
+            body: json.clone(),
+            received_at: Instant::now(),
+            status: None,
+            fault: None,
+        });
+        let incoming = Incoming {
+            method: method.as_str(),
+            path: &path,
+            body: &json,
+            body_is_json,
+        };
+        let outcome = respond(state, &gateway_url, authorization.as_deref(), &incoming);
+        if let Some(record) = state.requests.get_mut(index) {
+            record.status = (!outcome.stall).then_some(outcome.status);
+            record.fault.clone_from(&outcome.fault);
+        }
+        outcome
+    });
+    if outcome.stall {
+        std::future::pending::<()>().await;
+    }
+    outcome.into_response()
+}
+
+/// The answer for an injected fault (all but `AcceptThenStall`).
+fn fault_outcome(fault: &Fault) -> Outcome {
+    let mut outcome = match fault {
+        Fault::TooManyRequests { retry_after } => {
+            let mut outcome = Outcome::json(
+                429,
+                json!({
+                    "message": "You are being rate limited.",
+                    "retry_after": retry_after,
+                    "global": false,
+                }),
+            );
+            outcome.headers = vec![
+                ("retry-after", format!("{}", retry_after.ceil())),
+                ("x-ratelimit-reset-after", format!("{retry_after:.3}")),
+                ("x-ratelimit-limit", "5".to_owned()),
+                ("x-ratelimit-remaining", "0".to_owned()),
+                ("x-ratelimit-bucket", "fake-bucket".to_owned()),
+                ("x-ratelimit-scope", "user".to_owned()),
+            ];
+            outcome
+        }
+        Fault::Status(status) => Outcome::json(
+            *status,
+            json!({ "code": 0, "message": format!("{status}: fake Discord fault") }),
+        ),
+        Fault::Forbidden { code } => Outcome::error(
+            403,
+            *code,
+            match code {
+                50001 => "Missing Access",
+                50013 => "Missing Permissions",
+                _ => "Forbidden",
+            },
+        ),
+        Fault::NotFound { code } => Outcome::error(
+            404,
+            *code,
+            match code {
+                10003 => "Unknown Channel",
+                10008 => "Unknown Message",
+                10015 => "Unknown Webhook",
+                10062 => "Unknown interaction",
+                _ => "Not Found",
+            },
+        ),
+        Fault::AcceptThenStall => Outcome::no_content(),
+    };
+    outcome.fault = Some(fault.clone());
+    outcome
+}
+
+fn respond(
+    state: &mut State,
+    gateway_url: &str,
+    authorization: Option<&str>,
+    req: &Incoming<'_>,
+) -> Outcome {
+    let Some(api_path) = req.path.strip_prefix("/api/v10") else {
+        return Outcome::not_found();
+    };
+    let fault = state.take_fault(req.method, api_path);
+    if let Some(fault) = &fault {
+        if *fault != Fault::AcceptThenStall {
+            return fault_outcome(fault);
+        }
+    }
+    let mut outcome = route(state, gateway_url, authorization, api_path, req);
+    if fault.is_some() {
+        outcome.stall = true;
+        outcome.fault = fault;
+    }
+    outcome
+}
+
+fn route(
+    state: &mut State,
+    gateway_url: &str,
+    authorization: Option<&str>,
+    api_path: &str,
+    req: &Incoming<'_>,
+) -> Outcome {
+    let segments: Vec<&str> = api_path.trim_matches('/').split('/').collect();
+    // Interaction callbacks and webhooks are authorized by their token, not the
+    // bot token; `GET /gateway` needs none (and serenity falls back to the real
+    // gateway when it fails, so it must always answer).
+    let open_route = matches!(
+        segments.as_slice(),
+        ["interactions" | "webhooks", ..] | ["gateway"]
+    );
+    if !open_route && authorization != Some(format!("Bot {TOKEN}").as_str()) {
+        return Outcome::error(401, 0, "401: Unauthorized");
+    }
+    if !req.body_is_json {
+        return Outcome::error(400, 50109, "The request body contains invalid JSON.");
+    }
+    match (req.method, segments.as_slice()) {
+        ("GET", ["gateway"]) => Outcome::ok(json!({ "url": gateway_url })),
+        ("GET", ["gateway", "bot"]) => Outcome::ok(objects::gateway_bot(gateway_url)),
+        ("GET", ["oauth2", "applications", "@me"]) => Outcome::ok(objects::application()),
+        ("PUT", ["applications", app, "commands"]) if is_app(app) => {
+            overwrite_commands(state, None, req.body)
+        }
+        ("GET", ["applications", app, "commands"]) if is_app(app) => {
+            Outcome::ok(state.global_commands.clone().unwrap_or_else(|| json!([])))
+        }
+        ("PUT", ["applications", app, "guilds", guild, "commands"]) if is_app(app) => {
+            match guild.parse::<u64>() {
+                Ok(guild) => overwrite_commands(state, Some(guild), req.body),
+                Err(_) => Outcome::not_found(),
+            }
+        }
+        ("GET", ["applications", app, "guilds", guild, "commands"]) if is_app(app) => {
+            let list = guild
+                .parse::<u64>()
+                .ok()
+                .and_then(|g| state.guild_commands.get(&g).cloned());
+            Outcome::ok(list.unwrap_or_else(|| json!([])))
+        }
+        ("POST", ["interactions", id, token, "callback"]) => callback(state, req, id, token),
+        ("POST", ["webhooks", app, token]) if is_app(app) => followup(state, req, token),
+        (method, ["webhooks", app, token, "messages", message]) if is_app(app) => {
+            webhook_message(state, req, method, token, message)
+        }
+        ("POST", ["channels", channel, "messages"]) => match channel.parse::<u64>() {
+            Ok(channel) => create_channel_message(state, req, channel),
+            Err(_) => Outcome::error(404, 10003, "Unknown Channel"),
+        },
+        ("GET", ["channels", channel, "messages"]) => match channel.parse::<u64>() {
+            Ok(channel) => {
+                let mut list = state.channel_messages(channel);
+                list.reverse();
+                Outcome::ok(Value::Array(list))
+            }
+            Err(_) => Outcome::error(404, 10003, "Unknown Channel"),
+        },
+        _ => Outcome::not_found(),
+    }
+}
+
+fn is_app(app: &str) -> bool {
+    app.parse::<u64>() == Ok(APP_ID)
+}
+
+fn refuse(state: &mut State, req: &Incoming<'_>, errors: Vec<FieldError>) -> Outcome {
+    let body = limits::invalid_form_body(&errors);
+    state.violations.push(Violation {
+        method: req.method.to_owned(),
+        path: req.path.to_owned(),
+        errors,
+    });
+    Outcome::json(400, body)
+}
+
+fn empty_message() -> Outcome {
+    Outcome::error(400, 50006, "Cannot send an empty message")
+}
+
+/// Returns the message when serenity can read it, else a 500 naming the problem.
+fn checked_message(message: Value) -> Result<Value, Outcome> {
+    objects::check_shape::<serenity::model::channel::Message>("message", &message)
+        .map(|()| message)
+        .map_err(|why| Outcome::error(500, 0, &why))
+}
+
+fn overwrite_commands(state: &mut State, guild: Option<u64>, body: &Value) -> Outcome {
+    let Some(requested) = body.as_array() else {
+        return Outcome::json(
+            400,
+            limits::invalid_form_body(&[FieldError {
+                path: "_root".to_owned(),
+                code: "BASE_TYPE_ARRAY".to_owned(),
+                message: "Must be an array.".to_owned(),
+            }]),
+        );
+    };
+    let previous = match guild {
+        Some(guild) => state.guild_commands.get(&guild).cloned(),
+        None => state.global_commands.clone(),
+    };
+    let previous_id = |name: Option<&str>| {
+        previous
+            .as_ref()?
+            .as_array()?
+            .iter()
+            .find(|c| c.get("name").and_then(Value::as_str) == name)?
+            .get("id")?
+            .as_str()?
+            .parse::<u64>()
+            .ok()
+    };
+    let mut answered = Vec::with_capacity(requested.len());
+    for command in requested {
+        let id = match previous_id(command.get("name").and_then(Value::as_str)) {
+            Some(id) => id,
+            None => state.new_id(),
+        };
+        let command = objects::command(command, id, guild);
+        if let Err(why) =
+            objects::check_shape::<serenity::model::application::Command>("command", &command)
+        {
+            return Outcome::error(500, 0, &why);
+        }
+        answered.push(command);
+    }
+    let answered = Value::Array(answered);
+    match guild {
+        Some(guild) => {
+            state.guild_commands.insert(guild, answered.clone());
+        }
+        None => state.global_commands = Some(answered.clone()),
+    }
+    state.last_registered = Some(answered.clone());
+    Outcome::ok(answered)
+}
+
+fn is_ephemeral(body: &Value) -> bool {
+    body.get("flags")
+        .and_then(Value::as_u64)
+        .is_some_and(|flags| flags & EPHEMERAL != 0)
+}
+
+fn make_reply(kind: ReplyKind, body: &Value, ephemeral: bool) -> Reply {
+    let list = |key: &str| {
+        body.get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    Reply {
+        kind,
+        content: body
+            .get("content")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        embeds: list("embeds"),
+        ephemeral,
+        choices: list("choices"),
+        body: body.clone(),
+    }
+}
+
+fn callback(state: &mut State, req: &Incoming<'_>, id: &str, token: &str) -> Outcome {
+    let unknown = || Outcome::error(404, 10062, "Unknown interaction");
+    let Some(record) = state.interactions.get(token) else {
+        return unknown();
+    };
+    if id.parse::<u64>() != Ok(record.id) {
+        return unknown();
+    }
+    let deadline = state.callback_deadline.unwrap_or(CALLBACK_DEADLINE);
+    let elapsed = record.dispatched_at.elapsed();
+    if elapsed > deadline {
+        let late = FieldError {
+            path: "callback".to_owned(),
+            code: "INTERACTION_CALLBACK_LATE".to_owned(),
+            message: format!("callback {elapsed:?} after the interaction, limit {deadline:?}"),
+        };
+        state.violations.push(Violation {
+            method: req.method.to_owned(),
+            path: req.path.to_owned(),
+            errors: vec![late],
+        });
+        return unknown();
+    }
+    if record.acknowledged {
+        return Outcome::error(400, 40060, "Interaction has already been acknowledged.");
+    }
+    let channel_id = record.channel_id;
+    let kind = req.body.get("type").and_then(Value::as_u64).unwrap_or(0);
+    let data = req.body.get("data").cloned().unwrap_or(Value::Null);
+    let new_id = state.new_id();
+    let (reply, original) = match kind {
+        4 => {
+            let errors = limits::check_message(&data, "data.");
+            if !errors.is_empty() {
+                return refuse(state, req, errors);
+            }
+            if limits::is_empty_message(&data) {
+                return empty_message();
+            }
+            let message = match checked_message(objects::message(
+                new_id,
+                channel_id,
+                &data,
+                Origin::Interaction,
+            )) {
+                Ok(message) => message,
+                Err(outcome) => return outcome,
+            };
+            (
+                make_reply(ReplyKind::Message, &data, is_ephemeral(&data)),
+                Some(message),
+            )
+        }
+        5 => (
+            make_reply(ReplyKind::Defer, &data, is_ephemeral(&data)),
+            None,
+        ),
+        8 => {
+            let errors = limits::check_choices(&data);
+            if !errors.is_empty() {
+                return refuse(state, req, errors);
+            }
+            (make_reply(ReplyKind::Autocomplete, &data, false), None)
+        }
+        other => {
+            let kind = u8::try_from(other).unwrap_or(u8::MAX);
+            (
+                make_reply(ReplyKind::OtherCallback(kind), &data, is_ephemeral(&data)),
+                None,
+            )
+        }
+    };
+    if let Some(record) = state.interactions.get_mut(token) {
+        record.acknowledged = true;
+        record.ephemeral_original = reply.ephemeral;
+        record.original = original;
+        record.replies.push(reply);
+    }
+    Outcome::no_content()
+}
+
+/// The interaction behind a webhook token, once acknowledged.
+fn acknowledged<'a>(state: &'a mut State, token: &str) -> Option<&'a mut InteractionRecord> {
+    state
+        .interactions
+        .get_mut(token)
+        .filter(|record| record.acknowledged)
+}
+
+fn followup(state: &mut State, req: &Incoming<'_>, token: &str) -> Outcome {
+    let Some(channel_id) = acknowledged(state, token).map(|r| r.channel_id) else {
+        return Outcome::unknown_webhook();
+    };
+    let errors = limits::check_message(req.body, "");
+    if !errors.is_empty() {
+        return refuse(state, req, errors);
+    }
+    if limits::is_empty_message(req.body) {
+        return empty_message();
+    }
+    let id = state.new_id();
+    let message = match checked_message(objects::message(
+        id,
+        channel_id,
+        req.body,
+        Origin::Interaction,
+    )) {
+        Ok(message) => message,
+        Err(outcome) => return outcome,
+    };
+    if let Some(record) = acknowledged(state, token) {
+        record.followups.insert(id, message.clone());
+        record.replies.push(make_reply(
+            ReplyKind::Followup,
+            req.body,
+            is_ephemeral(req.body),
+        ));
+    }
+    Outcome::ok(message)
+}
+
+fn webhook_message(
+    state: &mut State,
+    req: &Incoming<'_>,
+    method: &str,
+    token: &str,
+    message: &str,
+) -> Outcome {
+    if acknowledged(state, token).is_none() {
+        return Outcome::unknown_webhook();
+    }
+    if method == "PATCH" {
+        let errors = limits::check_message(req.body, "");
+        if !errors.is_empty() {
+            return refuse(state, req, errors);
+        }
+    }
+    let new_id = state.new_id();
+    let Some(record) = acknowledged(state, token) else {
+        return Outcome::unknown_webhook();
+    };
+    let original = message == "@original";
+    let followup_id = message.parse::<u64>().ok();
+    let stored = if original {
+        if method == "PATCH" && record.original.is_none() {
+            // Editing a deferred response creates the message.
+            let mut flags = json!({});
+            if record.ephemeral_original {
+                flags = json!({ "flags": EPHEMERAL });
+            }
+            record.original = Some(objects::message(
+                new_id,
+                record.channel_id,
+                &flags,
+                Origin::Interaction,
+            ));
+        }
+        record.original.as_mut()
+    } else {
+        followup_id.and_then(|id| record.followups.get_mut(&id))
+    };
+    let Some(stored) = stored else {
+        return Outcome::unknown_message();
+    };
+    let ephemeral = is_ephemeral(stored);
+    match method {
+        "GET" => Outcome::ok(stored.clone()),
+        "PATCH" => {
+            objects::apply_edit(stored, req.body);
+            let answer = match checked_message(stored.clone()) {
+                Ok(answer) => answer,
+                Err(outcome) => return outcome,
+            };
+            let kind = if original {
+                ReplyKind::EditOriginal
+            } else {
+                ReplyKind::EditFollowup
+            };
+            record.replies.push(make_reply(kind, req.body, ephemeral));
+            Outcome::ok(answer)
+        }
+        "DELETE" => {
+            let kind = if original {
+                record.original = None;
+                ReplyKind::DeleteOriginal
+            } else {
+                if let Some(id) = followup_id {
+                    record.followups.remove(&id);
+                }
+                ReplyKind::DeleteFollowup
+            };
+            record.replies.push(make_reply(kind, req.body, ephemeral));
+            Outcome::no_content()
+        }
+        _ => Outcome::error(405, 0, "405: Method Not Allowed"),
+    }
+}
+
+fn create_channel_message(state: &mut State, req: &Incoming<'_>, channel_id: u64) -> Outcome {
+    let errors = limits::check_message(req.body, "");
+    if !errors.is_empty() {
+        return refuse(state, req, errors);
+    }
+    if limits::is_empty_message(req.body) {
+        return empty_message();
+    }
+    let enforce = req
+        .body
+        .get("enforce_nonce")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let nonce = match req.body.get("nonce") {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let nonce_key = nonce.filter(|_| enforce).map(|n| (channel_id, n));
+    if let Some(key) = &nonce_key {
+        if let Some(first) = state.nonces.get(key) {
+            return Outcome::ok(first.clone());
+        }
+    }
+    let id = state.new_id();
+    let message = match checked_message(objects::message(id, channel_id, req.body, Origin::Channel))
+    {
+        Ok(message) => message,
+        Err(outcome) => return outcome,
+    };
+    if let Some(key) = nonce_key {
+        state.nonces.insert(key, message.clone());
+    }
+    state
+        .channels
+        .entry(channel_id)
+        .or_default()
+        .push(message.clone());
+    Outcome::ok(message)
+}
