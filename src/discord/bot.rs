@@ -3,11 +3,16 @@
 //! overwrite on READY, in a guild or globally), and a clean shutdown when the
 //! cancellation token fires.
 
+use std::time::Duration;
+
 use poise::serenity_prelude as serenity;
 use tokio_util::sync::CancellationToken;
 
 use super::commands::{self, CommandError, Data};
 use crate::config::{Config, DEFAULT_DISCORD_API_BASE};
+
+/// Timeout of one REST call made through serenity.
+const REST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Why the Discord client stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -20,14 +25,19 @@ pub enum BotError {
 
 /// serenity's `Http`: with a custom base, the built-in ratelimiter must be off
 /// (it ignores the proxy and would call discord.com directly).
-pub fn build_http(config: &Config) -> serenity::Http {
+pub fn build_http(config: &Config) -> Result<serenity::Http, BotError> {
     let base = config.discord.api_base.trim_end_matches('/');
-    let builder = serenity::HttpBuilder::new(config.discord_token());
-    if base == DEFAULT_DISCORD_API_BASE {
+    // serenity's own client has no timeout: a stalled answer would hang a command.
+    let client = reqwest::Client::builder()
+        .timeout(REST_TIMEOUT)
+        .build()
+        .map_err(|e| BotError::Start(e.without_url().to_string()))?;
+    let builder = serenity::HttpBuilder::new(config.discord_token()).client(client);
+    Ok(if base == DEFAULT_DISCORD_API_BASE {
         builder.build()
     } else {
         builder.proxy(base).ratelimiter_disabled(true).build()
-    }
+    })
 }
 
 /// Connect, register the commands, and serve interactions until `cancel` fires.
@@ -63,7 +73,7 @@ pub async fn run(config: &Config, data: Data, cancel: CancellationToken) -> Resu
         })
         .build();
 
-    let http = build_http(config);
+    let http = build_http(config)?;
     let intents = serenity::GatewayIntents::GUILDS;
     let mut client = serenity::ClientBuilder::new_with_http(http, intents)
         .framework(framework)
