@@ -2,3 +2,4 @@
 //! loopback (in `support/`) drive the real HTTP stack and the real serenity client.
 
 mod support;
+mod trakt_client;

@@ -1,1 +1,3 @@
 //! Test support: the project's own fakes, each listening on `127.0.0.1:0`.
+
+pub mod fake_trakt;
