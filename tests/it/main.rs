@@ -6,3 +6,4 @@ mod format_props;
 mod format_schema;
 mod format_snapshots;
 mod support;
+mod trakt_client;
