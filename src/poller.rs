@@ -154,7 +154,7 @@ pub struct Poller {
 }
 
 /// Why a cycle ended early.
-enum Halt {
+pub enum Halt {
     /// The API key was refused: polling stops until the bot is restarted.
     BadKey,
     Cancelled,

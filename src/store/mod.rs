@@ -204,6 +204,25 @@ struct Prepared<'a> {
     key: ActivityKey,
 }
 
+/// Open sled, waiting briefly while a previous handle in this process (whose
+/// background flusher still holds the directory lock) finishes closing.
+fn open_db(path: &Path, cache_mb: u64) -> Result<sled::Db, StoreError> {
+    let config = sled::Config::new()
+        .path(path)
+        .cache_capacity(cache_mb.saturating_mul(1024 * 1024));
+    let mut attempts = 0;
+    loop {
+        match config.open() {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::Other && attempts < 40 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 fn sub_at(bytes: &[u8]) -> Result<Subscription, StoreError> {
     decode("subscription", bytes)
 }
@@ -214,10 +233,7 @@ impl Store {
     /// newer one is refused with [`StoreError::SchemaTooNew`]; a non-empty one
     /// without a version (written before versioning) is migrated by recording it.
     pub fn open(path: &Path, cache_mb: u64) -> Result<Store, StoreError> {
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
-            .open()?;
+        let db = open_db(path, cache_mb)?;
         let t = Trees {
             meta: db.open_tree("meta")?,
             subs: db.open_tree("subs")?,
