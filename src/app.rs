@@ -12,10 +12,10 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
-use crate::deliver::{DeliveryStats, Deliverer};
+use crate::deliver::{Deliverer, DeliveryStats};
+use crate::discord::bot;
 use crate::discord::commands::Data;
 use crate::discord::rest::DiscordRest;
-use crate::discord::bot;
 use crate::poller::{PollStats, Poller};
 use crate::store::Store;
 use crate::trakt::ratelimit::RateLimiter;
@@ -138,9 +138,10 @@ pub fn export(config: &Config) -> anyhow::Result<String> {
 
 /// `trakt-herald import FILE`: merge subscriptions; all or nothing.
 pub fn import(config: &Config, file: &Path) -> anyhow::Result<usize> {
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("cannot read {}", file.display()))?;
-    let subs = Store::parse_import(&text).with_context(|| format!("{} is not valid", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let subs =
+        Store::parse_import(&text).with_context(|| format!("{} is not valid", file.display()))?;
     let store = Store::open(&config.storage.path, config.storage.cache_mb)?;
     let n = store.import(subs)?;
     store.flush()?;

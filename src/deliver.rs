@@ -125,7 +125,10 @@ impl Deliverer {
         let mut failures = 0u32;
         let mut last_send: Option<Instant> = None;
         while !cancel.is_cancelled() {
-            match self.step(channel, &mut failures, &mut last_send, &cancel).await {
+            match self
+                .step(channel, &mut failures, &mut last_send, &cancel)
+                .await
+            {
                 Ok(Step::Continue) => {}
                 Ok(Step::Drained) | Ok(Step::Stop) => return,
                 Err(e) => {
@@ -150,7 +153,10 @@ impl Deliverer {
         let Some((entries, nonce)) = self.next_batch(channel)? else {
             return Ok(Step::Drained);
         };
-        let embeds = entries.iter().map(|e| format::render(&e.activity)).collect();
+        let embeds = entries
+            .iter()
+            .map(|e| format::render(&e.activity))
+            .collect();
         let mut messages = format::pack(embeds).into_iter();
         let Some(message) = messages.next() else {
             // Nothing renderable: drop the batch rather than loop on it.
@@ -188,7 +194,10 @@ impl Deliverer {
                 tracing::debug!(%channel, embeds = sent_ids.len(), "delivered");
                 Ok(Step::Continue)
             }
-            Err(SendError::RateLimited { retry_after, global }) => {
+            Err(SendError::RateLimited {
+                retry_after,
+                global,
+            }) => {
                 self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(%channel, ?retry_after, global, "delivery: rate limited; waiting");
                 if sleep_or_cancel(retry_after, cancel).await {
@@ -198,7 +207,9 @@ impl Deliverer {
             }
             Err(SendError::Transient { reason }) => {
                 *failures += 1;
-                self.stats.transient_failures.fetch_add(1, Ordering::Relaxed);
+                self.stats
+                    .transient_failures
+                    .fetch_add(1, Ordering::Relaxed);
                 let wait = backoff(*failures);
                 tracing::warn!(%channel, %reason, ?wait, "delivery failed; will retry");
                 if sleep_or_cancel(wait, cancel).await {
@@ -254,7 +265,10 @@ impl Deliverer {
             return Ok(None);
         }
         // Only what fits one message goes in flight, so a resend is identical.
-        let embeds = entries.iter().map(|e| format::render(&e.activity)).collect();
+        let embeds = entries
+            .iter()
+            .map(|e| format::render(&e.activity))
+            .collect();
         let fits = format::pack(embeds).first().map_or(1, |m| m.embeds.len());
         let entries: Vec<OutboxEntry> = entries.into_iter().take(fits).collect();
         let ids: Vec<OutboxId> = entries.iter().map(|e| e.id).collect();

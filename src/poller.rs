@@ -49,9 +49,15 @@ pub fn plan(
         followed.iter().map(|f| (&f.show, f)).collect();
     let mut out = Vec::new();
     for group in [fresh, known] {
-        for shows in batches(group.iter().map(|f| f.show.clone()), batch_size, MAX_URL_LEN) {
-            let members: Vec<&ShowFollowers> =
-                shows.iter().filter_map(|s| by_show.get(s).copied()).collect();
+        for shows in batches(
+            group.iter().map(|f| f.show.clone()),
+            batch_size,
+            MAX_URL_LEN,
+        ) {
+            let members: Vec<&ShowFollowers> = shows
+                .iter()
+                .filter_map(|s| by_show.get(s).copied())
+                .collect();
             let actions = members
                 .iter()
                 .fold(ActionSet::none(), |acc, f| acc.union(f.wanted));
@@ -278,10 +284,8 @@ impl Poller {
             Err(e) => {
                 self.stats.requests.fetch_add(1, Ordering::Relaxed);
                 self.stats.failures.fetch_add(1, Ordering::Relaxed);
-                let show_specific = matches!(
-                    e,
-                    TraktError::NotFound { .. } | TraktError::Rejected { .. }
-                );
+                let show_specific =
+                    matches!(e, TraktError::NotFound { .. } | TraktError::Rejected { .. });
                 if show_specific && batch.shows.len() > 1 {
                     tracing::info!(error = %e, shows = batch.shows.len(), "poll: batch failed; splitting it to find the show");
                     let mid = batch.shows.len() / 2;

@@ -220,7 +220,11 @@ fn describe_actions(actions: ActionSet) -> String {
     if actions.is_all() {
         "all activity".to_owned()
     } else {
-        actions.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+        actions
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -289,10 +293,14 @@ async fn autocomplete_followed(
 ) -> serenity::CreateAutocompleteResponse {
     let channel = ChannelId(ctx.channel_id().get());
     let partial = partial.trim().to_lowercase();
-    let follows = ctx.data().store.channel_follows(channel).unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "autocomplete: cannot read follows");
-        Vec::new()
-    });
+    let follows = ctx
+        .data()
+        .store
+        .channel_follows(channel)
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "autocomplete: cannot read follows");
+            Vec::new()
+        });
     let choices = follows
         .into_iter()
         .filter(|s| {
@@ -399,7 +407,9 @@ pub async fn activity(
     let lookup_show = show.clone();
     let fut = async move {
         // Trakt's clock, not ours: ask for it, then ask for the window behind it.
-        let first = trakt.fetch(std::slice::from_ref(&lookup_show), actions, None).await?;
+        let first = trakt
+            .fetch(std::slice::from_ref(&lookup_show), actions, None)
+            .await?;
         let start = TraktTime(first.current.0).minus_secs(window.as_secs());
         trakt
             .fetch(std::slice::from_ref(&lookup_show), actions, Some(start))
@@ -427,9 +437,10 @@ pub async fn activity(
     items.reverse(); // newest first
     let total = items.len();
     let embeds: Vec<format::Embed> = items.iter().take(10).map(|a| format::render(a)).collect();
-    let message = format::pack(embeds).into_iter().next().unwrap_or(format::Message {
-        embeds: Vec::new(),
-    });
+    let message = format::pack(embeds)
+        .into_iter()
+        .next()
+        .unwrap_or(format::Message { embeds: Vec::new() });
     let shown = message.embeds.len();
     let mut reply = CreateReply::default().content(format!(
         "Latest activity for **{}** in the last {span}: {shown} of {total}.",
@@ -448,7 +459,10 @@ mod tests {
     #[test]
     fn since_forms() {
         assert_eq!(parse_since(None).expect("default"), DEFAULT_SINCE);
-        assert_eq!(parse_since(Some("2h")).expect("2h"), Duration::from_secs(7200));
+        assert_eq!(
+            parse_since(Some("2h")).expect("2h"),
+            Duration::from_secs(7200)
+        );
         assert_eq!(
             parse_since(Some("3days")).expect("3d"),
             Duration::from_secs(3 * 86400)
@@ -463,7 +477,9 @@ mod tests {
     fn user_errors_name_the_problem() {
         let e = parse_show("a/b").expect_err("bad").to_string();
         assert!(e.contains("`/`"), "{e}");
-        let e = parse_actions(Some("seen,bogus")).expect_err("bad").to_string();
+        let e = parse_actions(Some("seen,bogus"))
+            .expect_err("bad")
+            .to_string();
         assert!(e.contains("bogus"), "{e}");
     }
 }

@@ -91,15 +91,15 @@ impl DiscordRest {
         body: &B,
     ) -> Result<(), SendError> {
         let url = format!("{}/api/v10/channels/{channel}/messages", self.base);
-        let response = self
-            .http
-            .post(url)
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| SendError::Transient {
-                reason: e.without_url().to_string(),
-            })?;
+        let response =
+            self.http
+                .post(url)
+                .json(body)
+                .send()
+                .await
+                .map_err(|e| SendError::Transient {
+                    reason: e.without_url().to_string(),
+                })?;
         let status = response.status();
         if status.is_success() {
             return Ok(());
@@ -195,6 +195,9 @@ mod tests {
             classify(502, ErrorBody::default(), None),
             SendError::Transient { .. }
         ));
-        assert_eq!(classify(401, ErrorBody::default(), None), SendError::Unauthorized);
+        assert_eq!(
+            classify(401, ErrorBody::default(), None),
+            SendError::Unauthorized
+        );
     }
 }

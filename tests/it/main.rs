@@ -1,9 +1,11 @@
 //! Integration tests, compiled as one binary: fakes of Trakt and Discord on
 //! loopback (in `support/`) drive the real HTTP stack and the real serenity client.
 
+mod bot_startup;
 mod fake_discord_smoke;
 mod format_props;
 mod format_schema;
 mod format_snapshots;
+mod pipeline_smoke;
 mod support;
 mod trakt_client;

@@ -2,3 +2,4 @@
 
 pub mod fake_discord;
 pub mod fake_trakt;
+pub mod herald;

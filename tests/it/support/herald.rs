@@ -1,0 +1,201 @@
+//! Runs the real bot in-process against both fakes: a fake Discord (REST and
+//! gateway) and a fake Trakt, with a temporary sled store the test can read.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tempfile::TempDir;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use trakt_herald::config::{Config, Env};
+use trakt_herald::store::Store;
+
+use super::fake_discord::{self, FakeDiscord};
+use super::fake_trakt::FakeTrakt;
+
+/// The Trakt API key the fake accepts.
+pub const TRAKT_KEY: &str = "testkey0123456789";
+/// The fake Trakt clock at start.
+pub const T0: i64 = 1_384_800_000;
+/// How long tests wait for something that should happen promptly.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// An environment with no overrides: the test config carries the secrets.
+pub struct NoEnv;
+
+impl Env for NoEnv {
+    fn var(&self, _name: &str) -> Option<String> {
+        None
+    }
+}
+
+/// Knobs a test may turn; the defaults poll every second.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub poll_interval: &'static str,
+    pub overlap: &'static str,
+    pub batch_size: usize,
+    pub max_follows_per_guild: usize,
+    pub channel_message_interval: &'static str,
+    pub trakt_timeout: &'static str,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            poll_interval: "1s",
+            overlap: "60s",
+            batch_size: 20,
+            max_follows_per_guild: 50,
+            channel_message_interval: "10ms",
+            trakt_timeout: "2s",
+        }
+    }
+}
+
+/// The configuration text pointing the bot at the fakes.
+pub fn config_text(discord: &str, trakt: &str, store: &Path, o: &Options) -> String {
+    format!(
+        r#"
+[discord]
+token = "{token}"
+api_base = "{discord}"
+guild_id = {guild}
+channel_message_interval = "{cmi}"
+
+[trakt]
+api_key = "{key}"
+base_url = "{trakt}"
+timeout = "{timeout}"
+batch_size = {batch}
+max_requests_per_second = 50.0
+
+[poll]
+interval = "{interval}"
+overlap = "{overlap}"
+
+[storage]
+path = "{store}"
+cache_mb = 4
+
+[limits]
+max_follows_per_guild = {limit}
+"#,
+        token = fake_discord::TOKEN,
+        guild = fake_discord::GUILD_ID,
+        cmi = o.channel_message_interval,
+        key = TRAKT_KEY,
+        timeout = o.trakt_timeout,
+        batch = o.batch_size,
+        interval = o.poll_interval,
+        overlap = o.overlap,
+        store = store.display(),
+        limit = o.max_follows_per_guild,
+    )
+}
+
+/// A running bot with its fakes.
+pub struct Herald {
+    pub discord: FakeDiscord,
+    pub trakt: FakeTrakt,
+    pub store: Store,
+    pub options: Options,
+    cancel: CancellationToken,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+    store_path: PathBuf,
+    _dir: TempDir,
+}
+
+impl Herald {
+    /// Fakes up, bot running, connected and commands registered.
+    pub async fn start() -> Herald {
+        Herald::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> Herald {
+        let discord = fake_discord::start().await;
+        let trakt = FakeTrakt::start(TRAKT_KEY).await;
+        trakt.set_now(T0);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store_path = dir.path().join("store");
+        let store = Store::open(&store_path, 4).expect("open store");
+        let mut herald = Herald {
+            discord,
+            trakt,
+            store,
+            options,
+            cancel: CancellationToken::new(),
+            task: None,
+            store_path,
+            _dir: dir,
+        };
+        herald.launch().await;
+        herald
+    }
+
+    fn config(&self) -> Config {
+        let text = config_text(
+            &self.discord.api_base(),
+            &self.trakt.base_url(),
+            &self.store_path,
+            &self.options,
+        );
+        Config::from_toml(&text, Path::new("test.toml"), &NoEnv).expect("test config")
+    }
+
+    async fn launch(&mut self) {
+        let config = self.config();
+        self.cancel = CancellationToken::new();
+        let identifies = self
+            .discord
+            .wait_for(|s| Some(s.identifies.len()), WAIT)
+            .await;
+        let task = tokio::spawn(trakt_herald::app::run_with_store(
+            config,
+            self.store.clone(),
+            self.cancel.clone(),
+        ));
+        self.task = Some(task);
+        self.discord
+            .wait_for(|s| (s.identifies.len() > identifies).then_some(()), WAIT)
+            .await;
+        self.discord.wait_registered_commands(WAIT).await;
+    }
+
+    /// Stop the bot as SIGTERM would, and check it stopped cleanly.
+    pub async fn stop(&mut self) {
+        self.cancel.cancel();
+        if let Some(task) = self.task.take() {
+            let outcome = tokio::time::timeout(WAIT, task)
+                .await
+                .expect("the bot stops within the grace period")
+                .expect("the bot task does not panic");
+            outcome.expect("the bot stops without error");
+        }
+    }
+
+    /// Stop and start again on the same store (a clean restart).
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.launch().await;
+    }
+}
+
+impl Drop for Herald {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+/// Wait until `cond` holds, checking every 20 ms, for conditions no fake can
+/// signal (e.g. across two fakes); panics with `what` after `timeout`.
+pub async fn eventually(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !cond() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
