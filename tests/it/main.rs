@@ -2,6 +2,7 @@
 //! loopback (in `support/`) drive the real HTTP stack and the real serenity client.
 
 mod bot_startup;
+mod commands;
 mod fake_discord_smoke;
 mod format_props;
 mod format_schema;
