@@ -28,8 +28,13 @@ pub enum BotError {
 pub fn build_http(config: &Config) -> Result<serenity::Http, BotError> {
     let base = config.discord.api_base.trim_end_matches('/');
     // serenity's own client has no timeout: a stalled answer would hang a command.
-    let client = reqwest::Client::builder()
-        .timeout(REST_TIMEOUT)
+    let mut client = reqwest::Client::builder().timeout(REST_TIMEOUT);
+    if is_loopback(base) {
+        // A local Discord (a test fake) is never reached through a proxy
+        // picked up from HTTP_PROXY/ALL_PROXY.
+        client = client.no_proxy();
+    }
+    let client = client
         .build()
         .map_err(|e| BotError::Start(e.without_url().to_string()))?;
     let builder = serenity::HttpBuilder::new(config.discord_token()).client(client);
@@ -38,6 +43,19 @@ pub fn build_http(config: &Config) -> Result<serenity::Http, BotError> {
     } else {
         builder.proxy(base).ratelimiter_disabled(true).build()
     })
+}
+
+/// Whether `base` names this machine (`localhost`, 127.0.0.0/8, `::1`).
+fn is_loopback(base: &str) -> bool {
+    match url::Url::parse(base)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 /// Connect, register the commands, and serve interactions until `cancel` fires.
@@ -90,4 +108,19 @@ pub async fn run(config: &Config, data: Data, cancel: CancellationToken) -> Resu
         .start()
         .await
         .map_err(|e| BotError::Gateway(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback;
+
+    #[test]
+    fn loopback_bases() {
+        assert!(is_loopback("http://127.0.0.1:4567"));
+        assert!(is_loopback("http://localhost:80/"));
+        assert!(is_loopback("http://[::1]:9"));
+        assert!(!is_loopback("https://discord.com"));
+        assert!(!is_loopback("http://10.0.0.1"));
+        assert!(!is_loopback("not a url"));
+    }
 }

@@ -13,7 +13,7 @@ use crate::config::LimitsConfig;
 use crate::deliver::unix_now;
 use crate::format;
 use crate::ids::{ChannelId, GuildId, UserId};
-use crate::store::{FollowOutcome, NewFollow, Store, StoreError, SubState};
+use crate::store::{FollowOutcome, NewFollow, Store, StoreError, SubState, Subscription};
 use crate::trakt::{ActionSet, ShowRef, TraktClient, TraktError, TraktTime};
 
 /// What every command can reach.
@@ -69,7 +69,7 @@ fn trakt_error(show: &ShowRef, e: TraktError) -> CommandError {
             CommandError::Internal("Trakt refused the API key".to_owned())
         }
         e if e.is_transient() => CommandError::user(
-            "Trakt is not answering right now, so nothing was changed. Please try again in a few minutes.",
+            "Trakt is not answering right now, so nothing was changed. Please try again later.",
         ),
         other => CommandError::Internal(format!("trakt: {other}")),
     }
@@ -82,6 +82,12 @@ pub fn all() -> Vec<poise::Command<Data, CommandError>> {
     vec![follow(), unfollow(), follows(), activity()]
 }
 
+/// What users see for an internal error.
+pub const APOLOGY: &str = "Sorry, something went wrong on our side. Please try again later.";
+/// What users see when Discord sent a command this build cannot run.
+pub const OUTDATED: &str =
+    "Sorry, I could not run that command: Discord may still be showing an older version of it. Please try again in a minute.";
+
 /// The error handler: ephemeral, friendly, no internals.
 pub async fn on_error(error: poise::FrameworkError<'_, Data, CommandError>) {
     use poise::FrameworkError as F;
@@ -90,10 +96,7 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, CommandError>) {
             CommandError::User(msg) => (ctx, msg),
             CommandError::Internal(detail) => {
                 tracing::error!(command = %ctx.command().name, %detail, "command failed");
-                (
-                    ctx,
-                    "Sorry, something went wrong on our side. Please try again later.".to_owned(),
-                )
+                (ctx, APOLOGY.to_owned())
             }
         },
         F::GuildOnly { ctx, .. } => (
@@ -117,19 +120,46 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, CommandError>) {
         ),
         F::CommandPanic { ctx, payload, .. } => {
             tracing::error!(command = %ctx.command().name, ?payload, "command panicked");
-            (
-                ctx,
-                "Sorry, something went wrong on our side. Please try again later.".to_owned(),
-            )
+            (ctx, APOLOGY.to_owned())
         }
         F::Setup { error, .. } => {
             tracing::error!(%error, "bot setup failed");
             return;
         }
-        other => {
-            tracing::warn!(error = %other, "unhandled framework error");
+        F::UnknownInteraction {
+            framework,
+            interaction,
+            ..
+        } => {
+            // A command Discord still offers but this build does not know (an
+            // outdated registration): answer rather than leave the user hanging.
+            tracing::warn!(command = %interaction.data.name, "unknown command invoked");
+            let reply = serenity::CreateInteractionResponse::Message(
+                serenity::CreateInteractionResponseMessage::new()
+                    .content(OUTDATED)
+                    .ephemeral(true)
+                    .allowed_mentions(serenity::CreateAllowedMentions::new()),
+            );
+            if let Err(e) = interaction
+                .create_response(framework.serenity_context, reply)
+                .await
+            {
+                tracing::warn!(error = %e, "could not answer an unknown command");
+            }
             return;
         }
+        other => match other.ctx() {
+            // E.g. options that do not match the command's definition (an
+            // outdated registration): the user still gets an answer.
+            Some(ctx) => {
+                tracing::error!(command = %ctx.command().name, error = %other, "command failed in the framework");
+                (ctx, OUTDATED.to_owned())
+            }
+            None => {
+                tracing::warn!(error = %other, "unhandled framework error");
+                return;
+            }
+        },
     };
     let reply = CreateReply::default().content(text).ephemeral(true);
     if let Err(e) = ctx.send(reply).await {
@@ -245,12 +275,14 @@ pub async fn follow(
     let show = parse_show(&show)?;
     let actions = parse_actions(actions.as_deref())?;
     let data = ctx.data();
-    let already = data
+    let existing = data
         .store
         .channel_follows(channel)?
-        .iter()
-        .any(|s| s.show == show);
-    if !already && data.store.guild_follow_count(guild)? >= data.limits.max_follows_per_guild {
+        .into_iter()
+        .find(|s| s.show == show);
+    if existing.is_none()
+        && data.store.guild_follow_count(guild)? >= data.limits.max_follows_per_guild
+    {
         return Err(StoreError::LimitReached {
             limit: data.limits.max_follows_per_guild,
         }
@@ -258,7 +290,13 @@ pub async fn follow(
     }
     let (lookup, deferred) = with_deferral(ctx, data.trakt.lookup_show(&show)).await?;
     let info = lookup.map_err(|e| trakt_error(&show, e))?;
-    let title = info.title.clone().unwrap_or_else(|| show.to_string());
+    // Trakt names the show only when something happened to it lately: a
+    // re-follow keeps the title it had rather than falling back to the slug.
+    let title = info
+        .title
+        .clone()
+        .or_else(|| existing.map(|s| s.title))
+        .unwrap_or_else(|| show.to_string());
     let outcome = data.store.follow(NewFollow {
         guild,
         channel,
@@ -292,7 +330,6 @@ async fn autocomplete_followed(
     partial: &str,
 ) -> serenity::CreateAutocompleteResponse {
     let channel = ChannelId(ctx.channel_id().get());
-    let partial = partial.trim().to_lowercase();
     let follows = ctx
         .data()
         .store
@@ -301,21 +338,49 @@ async fn autocomplete_followed(
             tracing::warn!(error = %e, "autocomplete: cannot read follows");
             Vec::new()
         });
-    let choices = follows
-        .into_iter()
-        .filter(|s| {
-            partial.is_empty()
-                || s.show.to_string().contains(&partial)
-                || s.title.to_lowercase().contains(&partial)
-        })
-        .take(25)
-        .map(|s| {
-            let label = format!("{} ({})", s.title, s.show);
-            let label: String = label.chars().take(100).collect();
-            serenity::AutocompleteChoice::new(label, s.show.to_string())
-        })
+    serenity::CreateAutocompleteResponse::new().set_choices(follow_choices(&follows, partial))
+}
+
+/// Discord shows at most this many autocomplete choices.
+const MAX_CHOICES: usize = 25;
+/// Discord's limit on a choice's name and value.
+const MAX_CHOICE_CHARS: usize = 100;
+
+/// The follows matching what the user typed (case-insensitive, slug or title):
+/// those that start with it first, then those that contain it, each group in
+/// the store's order; at most [`MAX_CHOICES`].
+fn follow_choices(follows: &[Subscription], typed: &str) -> Vec<serenity::AutocompleteChoice> {
+    let typed = typed.trim().to_lowercase();
+    let rank = |s: &Subscription| {
+        let slug = s.show.to_string();
+        let title = s.title.to_lowercase();
+        if slug.starts_with(&typed) || title.starts_with(&typed) {
+            Some(0)
+        } else if slug.contains(&typed) || title.contains(&typed) {
+            Some(1)
+        } else {
+            None
+        }
+    };
+    let mut ranked: Vec<(u8, &Subscription)> = follows
+        .iter()
+        .filter_map(|s| rank(s).map(|r| (r, s)))
         .collect();
-    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+    ranked.sort_by_key(|(r, _)| *r); // stable: store order within a rank
+    ranked
+        .into_iter()
+        .take(MAX_CHOICES)
+        .map(|(_, s)| {
+            let slug = s.show.to_string();
+            let label = if s.title == slug {
+                slug.clone()
+            } else {
+                format!("{} ({slug})", s.title)
+            };
+            let label: String = label.chars().take(MAX_CHOICE_CHARS).collect();
+            serenity::AutocompleteChoice::new(label, slug)
+        })
+        .collect()
 }
 
 /// Stop following a show in this channel.
@@ -406,17 +471,18 @@ pub async fn activity(
     let trakt = data.trakt.clone();
     let lookup_show = show.clone();
     let fut = async move {
-        // Trakt's clock, not ours: ask for it, then ask for the window behind it.
-        let first = trakt
-            .fetch(std::slice::from_ref(&lookup_show), actions, None)
-            .await?;
-        let start = TraktTime(first.current.0).minus_secs(window.as_secs());
-        trakt
+        // Trakt's clock, not ours: one page tells the time (and the show's
+        // title, when anything happened to it lately), then ask for the
+        // window behind it.
+        let info = trakt.lookup_show(&lookup_show).await?;
+        let start = TraktTime(info.current.0).minus_secs(window.as_secs());
+        let fetched = trakt
             .fetch(std::slice::from_ref(&lookup_show), actions, Some(start))
-            .await
+            .await?;
+        Ok::<_, TraktError>((info.title, fetched))
     };
     let (result, deferred) = with_deferral(ctx, fut).await?;
-    let fetched = result.map_err(|e| trakt_error(&show, e))?;
+    let (known_title, fetched) = result.map_err(|e| trakt_error(&show, e))?;
     let mut items: Vec<_> = fetched
         .activities
         .iter()
@@ -425,6 +491,7 @@ pub async fn activity(
     let title = items
         .iter()
         .find_map(|a| a.subject_show().and_then(|s| s.title.clone()))
+        .or(known_title)
         .unwrap_or_else(|| show.to_string());
     let span = humantime::format_duration(window).to_string();
     if items.is_empty() {
@@ -471,6 +538,54 @@ mod tests {
         assert!(err.contains("`yesterday`") && err.contains("2h"), "{err}");
         assert!(parse_since(Some("90days")).is_err());
         assert!(parse_since(Some("0s")).is_err());
+    }
+
+    fn sub(slug: &str, title: &str) -> Subscription {
+        Subscription {
+            guild: GuildId(1),
+            channel: ChannelId(2),
+            show: ShowRef::parse(slug).expect("slug"),
+            title: title.to_owned(),
+            actions: ActionSet::all(),
+            created_by: UserId(3),
+            created_at: 0,
+            state: SubState::Active,
+        }
+    }
+
+    fn values(choices: &[serenity::AutocompleteChoice]) -> Vec<String> {
+        choices
+            .iter()
+            .map(|c| serde_json::to_value(c).expect("json")["value"].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn choices_rank_prefix_matches_first_and_stop_at_25() {
+        let follows = vec![
+            sub("fear-the-walking-dead", "Fear the Walking Dead"),
+            sub("the-walking-dead", "The Walking Dead"),
+            sub("lost", "lost"),
+        ];
+        let got = follow_choices(&follows, " The ");
+        assert_eq!(
+            values(&got),
+            ["\"the-walking-dead\"", "\"fear-the-walking-dead\""]
+        );
+        let names: Vec<String> = follow_choices(&follows, "lo")
+            .iter()
+            .map(|c| serde_json::to_value(c).expect("json")["name"].to_string())
+            .collect();
+        assert_eq!(names, ["\"lost\""], "no repeated slug when it is the title");
+        let many: Vec<Subscription> = (0..40).map(|i| sub(&format!("s-{i}"), "x")).collect();
+        assert_eq!(follow_choices(&many, "").len(), MAX_CHOICES);
+        let long = sub("a", &"t".repeat(300));
+        let name = serde_json::to_value(&follow_choices(&[long], "")[0]).expect("json")["name"]
+            .as_str()
+            .expect("name")
+            .chars()
+            .count();
+        assert_eq!(name, MAX_CHOICE_CHARS);
     }
 
     #[test]

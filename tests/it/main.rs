@@ -3,6 +3,7 @@
 
 mod bot_startup;
 mod cli;
+mod commands;
 mod fake_discord_smoke;
 mod format_props;
 mod format_schema;
