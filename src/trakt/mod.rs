@@ -1,6 +1,33 @@
 //! The Trakt API v1 side: validated inputs (`ShowRef`, `ActionSet`), the typed
 //! activity model, URL building, and the HTTP client for `activity/shows`.
 
+/// `FromStr` and serde for a type whose text form is its `Display` and whose
+/// parser is `Type::parse`: validation runs wherever the value is read back.
+macro_rules! text_form {
+    ($ty:ident, $err:ident) => {
+        impl std::str::FromStr for $ty {
+            type Err = $err;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let s = <String as serde::Deserialize>::deserialize(deserializer)?;
+                $ty::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+use text_form;
+
 pub mod action;
 pub mod client;
 pub mod error;

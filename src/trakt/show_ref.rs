@@ -2,9 +2,6 @@
 //! Anything else is refused here, before it can get near a URL.
 
 use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Longest slug accepted. Real Trakt slugs are far shorter; the cap keeps URLs bounded.
 pub const MAX_SLUG_LEN: usize = 100;
@@ -95,25 +92,7 @@ impl fmt::Display for ShowRef {
     }
 }
 
-impl FromStr for ShowRef {
-    type Err = ShowRefError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl Serialize for ShowRef {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for ShowRef {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(deserializer)?;
-        ShowRef::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
+super::text_form!(ShowRef, ShowRefError);
 
 #[cfg(test)]
 mod tests {
