@@ -21,8 +21,10 @@ use crate::store::Store;
 use crate::trakt::ratelimit::RateLimiter;
 use crate::trakt::TraktClient;
 
-/// How long shutdown waits for the loops to finish what they are doing.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How long shutdown waits for the loops to finish what they are doing. A
+/// message still unanswered then is abandoned safely: it stays recorded as in
+/// flight and is resent with the same nonce on the next start.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Run the bot until SIGINT/SIGTERM or a fatal error.
 pub async fn run(config: Config) -> anyhow::Result<()> {

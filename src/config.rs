@@ -15,6 +15,8 @@ pub const ENV_DISCORD_TOKEN: &str = "DISCORD_TOKEN";
 pub const ENV_TRAKT_API_KEY: &str = "TRAKT_API_KEY";
 /// Discord's real API base.
 pub const DEFAULT_DISCORD_API_BASE: &str = "https://discord.com";
+/// The most `trakt.max_retries` allows.
+pub const MAX_TRAKT_RETRIES: u32 = 10;
 
 /// The whole configuration.
 #[derive(Debug, Deserialize, Default)]
@@ -74,6 +76,13 @@ pub struct TraktConfig {
     pub batch_size: usize,
     /// Token-bucket rate for requests to Trakt.
     pub max_requests_per_second: f64,
+    /// Retries of one failed request (5xx, timeout, unreadable body) before the
+    /// poll of its shows counts as failed (and they back off until a later poll).
+    pub max_retries: u32,
+    /// The wait before the first retry; it doubles with each further retry (up
+    /// to 10 s). After a 503 "over capacity" the wait is at least 10 s.
+    #[serde(with = "humantime_serde")]
+    pub retry_delay: Duration,
 }
 
 impl Default for TraktConfig {
@@ -84,6 +93,8 @@ impl Default for TraktConfig {
             timeout: Duration::from_secs(10),
             batch_size: 20,
             max_requests_per_second: 2.0,
+            max_retries: 3,
+            retry_delay: Duration::from_millis(500),
         }
     }
 }
@@ -299,6 +310,15 @@ impl Config {
         if self.trakt.timeout.is_zero() {
             return Err(ConfigError::key("trakt.timeout", "must be above 0"));
         }
+        if self.trakt.max_retries > MAX_TRAKT_RETRIES {
+            return Err(ConfigError::key(
+                "trakt.max_retries",
+                format!("must be at most {MAX_TRAKT_RETRIES}"),
+            ));
+        }
+        if self.trakt.retry_delay > Duration::from_secs(60) {
+            return Err(ConfigError::key("trakt.retry_delay", "must be at most 60s"));
+        }
         if self.poll.interval < Duration::from_secs(1) {
             return Err(ConfigError::key("poll.interval", "must be at least 1s"));
         }
@@ -367,6 +387,8 @@ impl Config {
             "max_requests_per_second = {:?}\n",
             self.trakt.max_requests_per_second
         ));
+        out.push_str(&format!("max_retries = {}\n", self.trakt.max_retries));
+        out.push_str(&format!("retry_delay = {}\n", dur(self.trakt.retry_delay)));
         out.push_str("\n[poll]\n");
         out.push_str(&format!("interval = {}\n", dur(self.poll.interval)));
         out.push_str(&format!("overlap = {}\n", dur(self.poll.overlap)));
@@ -452,6 +474,8 @@ mod tests {
         assert_eq!(config.trakt.base_url, "http://api.trakt.tv");
         assert_eq!(config.trakt.timeout, Duration::from_secs(10));
         assert_eq!(config.trakt.batch_size, 20);
+        assert_eq!(config.trakt.max_retries, 3);
+        assert_eq!(config.trakt.retry_delay, Duration::from_millis(500));
         assert_eq!(config.poll.interval, Duration::from_secs(60));
         assert_eq!(config.poll.overlap, Duration::from_secs(60));
         assert_eq!(config.storage.path, PathBuf::from("data/trakt-herald.sled"));
@@ -484,6 +508,17 @@ mod tests {
         assert!(err.to_string().contains("nope"), "{err}");
         let err = parse("[trakt]\nbatch_size = 0\n", &secrets()).expect_err("range");
         assert!(err.to_string().contains("trakt.batch_size"), "{err}");
+        let err = parse("[trakt]\nmax_retries = 11\n", &secrets()).expect_err("retries");
+        assert!(err.to_string().contains("trakt.max_retries"), "{err}");
+        let err = parse("[trakt]\nretry_delay = \"2m\"\n", &secrets()).expect_err("delay");
+        assert!(err.to_string().contains("trakt.retry_delay"), "{err}");
+        let config = parse(
+            "[trakt]\nmax_retries = 0\nretry_delay = \"50ms\"\n",
+            &secrets(),
+        )
+        .expect("no retries");
+        assert_eq!(config.trakt.max_retries, 0);
+        assert_eq!(config.trakt.retry_delay, Duration::from_millis(50));
         let err = parse("[discord]\napi_base = \"ftp://x\"\n", &secrets()).expect_err("url");
         assert!(err.to_string().contains("discord.api_base"), "{err}");
     }

@@ -7,7 +7,8 @@
 //! batch is sent again with the same nonce and `enforce_nonce`, so Discord
 //! answers with the message it already created instead of posting twice.
 //!
-//! 429 waits `retry_after` (that channel only); 5xx and network errors back off
+//! 429 waits `retry_after` (that channel only, or every channel when Discord
+//! says the limit is global); 5xx and network errors back off
 //! and retry; 403/404 disable the channel's subscriptions and drop its entries;
 //! any other refusal drops the message (it would never succeed) and is counted.
 
@@ -199,7 +200,11 @@ impl Deliverer {
                 global,
             }) => {
                 self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(%channel, ?retry_after, global, "delivery: rate limited; waiting");
+                if global {
+                    // Every channel would get the same answer: hold them all.
+                    self.pacer.hold(retry_after);
+                }
+                tracing::warn!(%channel, status = 429, ?retry_after, global, "delivery: rate limited; waiting before retrying");
                 if sleep_or_cancel(retry_after, cancel).await {
                     return Ok(Step::Stop);
                 }
@@ -218,14 +223,14 @@ impl Deliverer {
                 Ok(Step::Continue)
             }
             Err(e @ (SendError::Forbidden { .. } | SendError::NotFound { .. })) => {
-                let reason = match &e {
-                    SendError::NotFound { .. } => "the channel no longer exists".to_owned(),
-                    _ => "the bot lacks permission to post there (View Channel, Send Messages, Embed Links)".to_owned(),
+                let (status, reason) = match &e {
+                    SendError::NotFound { .. } => (404, "the channel no longer exists".to_owned()),
+                    _ => (403, "the bot lacks permission to post there (View Channel, Send Messages, Embed Links)".to_owned()),
                 };
                 let stats = self.store.disable_channel(channel, &reason, unix_now())?;
                 self.stats.channels_disabled.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(
-                    %channel, error = %e, subscriptions = stats.subscriptions,
+                    %channel, status, error = %e, subscriptions = stats.subscriptions,
                     dropped = stats.dropped_entries,
                     "delivery refused; the channel's follows are disabled until someone follows again there"
                 );

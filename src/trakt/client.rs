@@ -156,7 +156,8 @@ enum Outcome {
 }
 
 impl TraktClient {
-    /// A client from the `[trakt]` configuration, with the default retry policy.
+    /// A client from the `[trakt]` configuration: the default retry policy with
+    /// `max_retries` and `retry_delay` from it.
     pub fn new(config: &crate::config::TraktConfig) -> Result<Self, TraktError> {
         let key = config
             .api_key
@@ -168,7 +169,11 @@ impl TraktClient {
             &key,
             config.timeout,
             config.max_requests_per_second,
-            RetryPolicy::default(),
+            RetryPolicy {
+                max_attempts: config.max_retries.saturating_add(1),
+                base_delay: config.retry_delay,
+                ..RetryPolicy::default()
+            },
         )
     }
 

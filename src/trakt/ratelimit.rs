@@ -1,6 +1,7 @@
-//! `RateLimiter`: the client's own token bucket for requests to Trakt
-//! (`trakt.max_requests_per_second`). The arithmetic (`Bucket`) is pure; the
-//! async wrapper sleeps on `tokio::time`, so tests can pause the clock.
+//! `RateLimiter`: a token bucket. The Trakt client's request budget
+//! (`trakt.max_requests_per_second`), and the delivery worker's global Discord
+//! budget, which a global 429 holds back. The arithmetic (`Bucket`) is pure;
+//! the async wrapper sleeps on `tokio::time`, so tests can pause the clock.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -17,6 +18,8 @@ struct Bucket {
     capacity: f64,
     tokens: f64,
     last: Instant,
+    /// No token is usable before this (see [`RateLimiter::hold`]).
+    held_until: Option<Instant>,
 }
 
 impl Bucket {
@@ -28,11 +31,24 @@ impl Bucket {
             capacity,
             tokens: capacity,
             last: now,
+            held_until: None,
         }
+    }
+
+    /// Make every token taken before `until` wait for it.
+    fn hold(&mut self, until: Instant) {
+        self.held_until = Some(self.held_until.map_or(until, |t| t.max(until)));
     }
 
     /// Take a token at `now`; the wait before it may be used.
     fn reserve(&mut self, now: Instant) -> Duration {
+        let held = self
+            .held_until
+            .map_or(Duration::ZERO, |t| t.saturating_duration_since(now));
+        self.take(now).max(held)
+    }
+
+    fn take(&mut self, now: Instant) -> Duration {
         let Some(rate) = self.rate else {
             return Duration::ZERO;
         };
@@ -64,6 +80,16 @@ impl RateLimiter {
         RateLimiter {
             bucket: Mutex::new(Bucket::new(per_second, burst, Instant::now())),
         }
+    }
+
+    /// Hold every caller back for at least `d` from now, whatever the bucket
+    /// holds (e.g. Discord answered a global 429 with `retry_after` = `d`).
+    pub fn hold(&self, d: Duration) {
+        let now = Instant::now();
+        self.bucket
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .hold(now + d);
     }
 
     /// Wait until a request may be sent.
@@ -139,6 +165,24 @@ mod tests {
         let mut b = Bucket::new(1.0, 1, t0);
         assert_eq!(b.reserve(t0), Duration::ZERO);
         assert_eq!(b.reserve(t0 - ms(5000)), ms(1000));
+    }
+
+    #[test]
+    fn a_hold_delays_every_caller_until_it_ends() {
+        let t0 = Instant::now();
+        let mut b = Bucket::new(10.0, 10, t0);
+        b.hold(t0 + ms(2000));
+        assert_eq!(b.reserve(t0), ms(2000));
+        assert_eq!(b.reserve(t0 + ms(500)), ms(1500));
+        // A shorter hold does not shorten a longer one.
+        b.hold(t0 + ms(100));
+        assert_eq!(b.reserve(t0 + ms(1000)), ms(1000));
+        assert_eq!(b.reserve(t0 + ms(2000)), Duration::ZERO);
+        // Even without a rate limit.
+        let mut free = Bucket::new(0.0, 1, t0);
+        free.hold(t0 + ms(300));
+        assert_eq!(free.reserve(t0), ms(300));
+        assert_eq!(free.reserve(t0 + ms(300)), Duration::ZERO);
     }
 
     #[tokio::test(start_paused = true)]

@@ -179,6 +179,21 @@ impl FakeTrakt {
         inner.activities.push(activity);
     }
 
+    /// Store several activities at once, as `publish` does: a poll sees either
+    /// none or all of them.
+    pub fn publish_all(&self, activities: impl IntoIterator<Item = Value>) {
+        let mut inner = lock(&self.shared);
+        let now = inner.now;
+        for mut activity in activities {
+            if let Some(obj) = activity.as_object_mut() {
+                if !obj.contains_key("timestamp") {
+                    obj.insert("timestamp".to_owned(), json!(now));
+                }
+            }
+            inner.activities.push(activity);
+        }
+    }
+
     /// Answer 404 with the show-not-found body for any request naming `slug`.
     pub fn set_unknown_show(&self, slug: &str) {
         lock(&self.shared).unknown_shows.insert(slug.to_owned());

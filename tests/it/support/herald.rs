@@ -37,7 +37,13 @@ pub struct Options {
     pub batch_size: usize,
     pub max_follows_per_guild: usize,
     pub channel_message_interval: &'static str,
+    /// `discord.max_messages_per_second`.
+    pub max_messages_per_second: f64,
     pub trakt_timeout: &'static str,
+    /// `trakt.max_retries`.
+    pub trakt_max_retries: u32,
+    /// `trakt.retry_delay`.
+    pub trakt_retry_delay: &'static str,
 }
 
 impl Default for Options {
@@ -48,7 +54,10 @@ impl Default for Options {
             batch_size: 20,
             max_follows_per_guild: 50,
             channel_message_interval: "10ms",
+            max_messages_per_second: 40.0,
             trakt_timeout: "2s",
+            trakt_max_retries: 3,
+            trakt_retry_delay: "500ms",
         }
     }
 }
@@ -62,6 +71,7 @@ token = "{token}"
 api_base = "{discord}"
 guild_id = {guild}
 channel_message_interval = "{cmi}"
+max_messages_per_second = {mmps:?}
 
 [trakt]
 api_key = "{key}"
@@ -69,6 +79,8 @@ base_url = "{trakt}"
 timeout = "{timeout}"
 batch_size = {batch}
 max_requests_per_second = 50.0
+max_retries = {retries}
+retry_delay = "{retry_delay}"
 
 [poll]
 interval = "{interval}"
@@ -84,8 +96,11 @@ max_follows_per_guild = {limit}
         token = fake_discord::TOKEN,
         guild = fake_discord::GUILD_ID,
         cmi = o.channel_message_interval,
+        mmps = o.max_messages_per_second,
         key = TRAKT_KEY,
         timeout = o.trakt_timeout,
+        retries = o.trakt_max_retries,
+        retry_delay = o.trakt_retry_delay,
         batch = o.batch_size,
         interval = o.poll_interval,
         overlap = o.overlap,
