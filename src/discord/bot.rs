@@ -9,6 +9,7 @@ use poise::serenity_prelude as serenity;
 use tokio_util::sync::CancellationToken;
 
 use super::commands::{self, CommandError, Data};
+use super::is_loopback;
 use crate::config::{Config, DEFAULT_DISCORD_API_BASE};
 
 /// Timeout of one REST call made through serenity.
@@ -43,19 +44,6 @@ pub fn build_http(config: &Config) -> Result<serenity::Http, BotError> {
     } else {
         builder.proxy(base).ratelimiter_disabled(true).build()
     })
-}
-
-/// Whether `base` names this machine (`localhost`, 127.0.0.0/8, `::1`).
-fn is_loopback(base: &str) -> bool {
-    match url::Url::parse(base)
-        .ok()
-        .and_then(|u| u.host().map(|h| h.to_owned()))
-    {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
 }
 
 /// Connect, register the commands, and serve interactions until `cancel` fires.
@@ -112,7 +100,7 @@ pub async fn run(config: &Config, data: Data, cancel: CancellationToken) -> Resu
 
 #[cfg(test)]
 mod tests {
-    use super::is_loopback;
+    use crate::discord::is_loopback;
 
     #[test]
     fn loopback_bases() {

@@ -66,7 +66,13 @@ impl DiscordRest {
             })?;
         auth.set_sensitive(true);
         headers.insert(AUTHORIZATION, auth);
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder();
+        if super::is_loopback(api_base) {
+            // A local Discord (a test fake) is never reached through a proxy
+            // picked up from HTTP_PROXY/ALL_PROXY.
+            http = http.no_proxy();
+        }
+        let http = http
             .default_headers(headers)
             .timeout(timeout)
             .user_agent(concat!(

@@ -901,6 +901,8 @@ impl Store {
         stats.dropped_entries = self.plan_drop_entries(&mut plan, channel, |_| true)?;
         plan.del(TreeId::InFlight, keys::id_prefix(channel.0).to_vec());
         self.apply(&plan)?;
+        // Durable at once: a restart must not try a refused channel again.
+        self.db.flush()?;
         Ok(stats)
     }
 
