@@ -550,6 +550,7 @@ mod tests {
             created_by: UserId(3),
             created_at: 0,
             state: SubState::Active,
+            since: None,
         }
     }
 

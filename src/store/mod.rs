@@ -466,6 +466,7 @@ impl Store {
                     created_by: f.created_by,
                     created_at: f.now,
                     state: SubState::Active,
+                    since: f.start_watermark,
                 };
                 Self::plan_put_sub(&mut plan, &sub, None)?;
                 FollowOutcome::Created
@@ -726,7 +727,10 @@ impl Store {
                         continue;
                     };
                     let sub = sub_at(&value).map_err(abort)?;
-                    if !sub.state.is_active() || !sub.actions.contains(activity.action) {
+                    if !sub.state.is_active()
+                        || !sub.actions.contains(activity.action)
+                        || sub.since.is_some_and(|since| activity.time() < since)
+                    {
                         continue;
                     }
                     let id = OutboxId(tx.outbox.generate_id()?);

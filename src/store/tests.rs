@@ -364,6 +364,38 @@ fn commit_poll_dedupes_and_queues_for_active_wanting_channels() {
 }
 
 #[test]
+fn a_channel_gets_nothing_older_than_its_follow() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    // Channel 1 followed long ago; channel 2 follows now, at Trakt time 500.
+    follow(&store, 1, 1, "fargo", "all");
+    store
+        .follow(NewFollow {
+            start_watermark: Some(TraktTime(500)),
+            ..new_follow(1, 2, "fargo", "all")
+        })
+        .unwrap();
+    let stats = commit(
+        &store,
+        vec![
+            item("fargo", activity(1, 450, "seen", "fargo"), &[1, 2]),
+            item("fargo", activity(2, 500, "seen", "fargo"), &[1, 2]),
+        ],
+        &[("fargo", 560)],
+        2_000,
+    );
+    assert_eq!(stats.queued, 3);
+    assert_eq!(pending_ids(&store, 1).len(), 2);
+    let late = store.pending(ChannelId(2), 10).unwrap();
+    assert_eq!(late.len(), 1, "only what happened at or after the follow");
+    assert_eq!(late[0].activity.timestamp, 500);
+    // Changing the actions later keeps the original start.
+    follow(&store, 1, 2, "fargo", "seen");
+    let sub = &store.channel_follows(ChannelId(2)).unwrap()[0];
+    assert_eq!(sub.since, Some(TraktTime(500)));
+}
+
+#[test]
 fn commit_poll_ignores_shows_nobody_follows() {
     let dir = TempDir::new().unwrap();
     let store = open(&dir);

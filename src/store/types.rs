@@ -56,6 +56,10 @@ pub struct Subscription {
     /// Unix seconds.
     pub created_at: i64,
     pub state: SubState,
+    /// Trakt's clock when the channel started following: older activity (the
+    /// poll overlap reaches back before it) is never posted to this channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<TraktTime>,
 }
 
 /// Whether a subscription is delivered to.
