@@ -323,3 +323,157 @@ impl Poller {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::ChannelId;
+    use crate::store::ShowState;
+    use crate::trakt::Activity;
+
+    fn show(s: &str) -> ShowRef {
+        ShowRef::parse(s).unwrap()
+    }
+
+    fn followers(
+        slug: &str,
+        channels: &[(u64, &str)],
+        watermark: Option<i64>,
+        next: Option<i64>,
+    ) -> ShowFollowers {
+        let channels: Vec<(ChannelId, ActionSet)> = channels
+            .iter()
+            .map(|(c, a)| (ChannelId(*c), ActionSet::parse(a).unwrap()))
+            .collect();
+        ShowFollowers {
+            show: show(slug),
+            title: slug.to_owned(),
+            wanted: channels
+                .iter()
+                .fold(ActionSet::none(), |acc, (_, a)| acc.union(*a)),
+            channels,
+            state: ShowState {
+                watermark: watermark.map(TraktTime),
+                failures: 0,
+                next_attempt: next,
+            },
+        }
+    }
+
+    fn activity(id: u64, ts: i64, action: &str, slug: Option<&str>) -> Activity {
+        let show = slug.map_or(String::new(), |s| {
+            format!(r#","show":{{"title":"T","url":"http://trakt.tv/show/{s}"}}"#)
+        });
+        serde_json::from_str(&format!(
+            r#"{{"id":{id},"timestamp":{ts},"type":"episode","action":"{action}","user":{{"username":"u"}}{show}}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn plan_batches_due_shows_and_keeps_fresh_ones_apart() {
+        let followed = vec![
+            followers("a", &[(1, "seen")], Some(1_000), None),
+            followers("b", &[(2, "shout")], Some(900), None),
+            followers("c", &[(3, "rating")], Some(950), Some(10_000)), // backing off
+            followers("d", &[(4, "all")], None, None),                 // never polled
+            followers("e", &[(5, "seen")], Some(1_200), Some(50)),     // due again
+        ];
+        let plan = plan(&followed, 100, 2, Duration::from_secs(60));
+        assert_eq!(plan.len(), 3, "{plan:?}");
+        // Never-polled shows: no start, their own batch.
+        assert_eq!(plan[0].shows, vec![show("d")]);
+        assert_eq!(plan[0].start, None);
+        // Known shows, sorted and cut at the batch size; start = oldest watermark − overlap.
+        assert_eq!(plan[1].shows, vec![show("a"), show("b")]);
+        assert_eq!(plan[1].start, Some(TraktTime(840)));
+        assert_eq!(plan[1].actions, ActionSet::parse("seen,shout").unwrap());
+        assert_eq!(plan[2].shows, vec![show("e")]);
+        assert_eq!(plan[2].start, Some(TraktTime(1_140)));
+    }
+
+    #[test]
+    fn plan_makes_one_request_per_batch_not_per_subscription() {
+        let channels: Vec<(u64, &str)> = (0..20).map(|c| (c, "all")).collect();
+        let followed: Vec<ShowFollowers> = (0..100)
+            .map(|i| followers(&format!("show-{i}"), &channels, Some(5), None))
+            .collect();
+        assert_eq!(plan(&followed, 0, 20, Duration::from_secs(60)).len(), 5);
+    }
+
+    #[test]
+    fn route_sends_each_activity_to_the_channels_that_want_it() {
+        let a = followers("a", &[(1, "seen,shout"), (2, "rating")], Some(1_000), None);
+        let b = followers("b", &[(3, "all")], Some(1_000), None);
+        let fetched = Fetched {
+            current: TraktTime(1_100),
+            activities: vec![
+                activity(1, 1_010, "seen", Some("a")),
+                activity(2, 1_020, "rating", Some("a")),
+                activity(3, 1_030, "checkin", Some("a")), // nobody wants it
+                activity(4, 1_040, "seen", Some("b")),
+                activity(5, 900, "seen", Some("a")), // older than the overlap window
+                activity(6, 950, "shout", Some("a")), // inside the overlap: kept (dedupe decides)
+                activity(7, 1_050, "seen", None),    // names no show in a 2-show batch
+            ],
+            requests: 1,
+            skipped: 0,
+        };
+        let commit = route(&[&a, &b], &fetched, Duration::from_secs(60), 7);
+        let routed: Vec<(u64, &str, Vec<u64>)> = commit
+            .items
+            .iter()
+            .map(|i| {
+                (
+                    i.activity.id.unwrap(),
+                    match &i.show {
+                        ShowRef::Slug(s) => s.as_str(),
+                        ShowRef::Tvdb(_) => "?",
+                    },
+                    i.channels.iter().map(|c| c.get()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            routed,
+            vec![
+                (1, "a", vec![1]),
+                (2, "a", vec![2]),
+                (4, "b", vec![3]),
+                (6, "a", vec![1]),
+            ]
+        );
+        assert_eq!(
+            commit.watermarks,
+            vec![(show("a"), TraktTime(1_100)), (show("b"), TraktTime(1_100))]
+        );
+        assert_eq!(commit.now, 7);
+    }
+
+    #[test]
+    fn route_gives_showless_items_to_a_single_show_and_skips_first_polls() {
+        let a = followers("a", &[(1, "all")], Some(1_000), None);
+        let fetched = Fetched {
+            current: TraktTime(1_100),
+            activities: vec![activity(1, 1_010, "seen", None)],
+            requests: 1,
+            skipped: 0,
+        };
+        let commit = route(&[&a], &fetched, Duration::from_secs(60), 0);
+        assert_eq!(commit.items.len(), 1);
+
+        // A show never polled before only gets its watermark: no backlog.
+        let fresh = followers("a", &[(1, "all")], None, None);
+        let commit = route(&[&fresh], &fetched, Duration::from_secs(60), 0);
+        assert!(commit.items.is_empty());
+        assert_eq!(commit.watermarks, vec![(show("a"), TraktTime(1_100))]);
+    }
+
+    #[test]
+    fn show_backoff_doubles_and_caps() {
+        let i = Duration::from_secs(60);
+        assert_eq!(show_backoff(i, 1), Duration::from_secs(120));
+        assert_eq!(show_backoff(i, 3), Duration::from_secs(480));
+        assert_eq!(show_backoff(i, 30), MAX_SHOW_BACKOFF);
+    }
+}
