@@ -95,9 +95,27 @@ impl Embed {
     /// Shortened markdown keeps its spoilers closed. An embed already within the
     /// limits is left as it is.
     pub fn fit(&mut self) {
+        self.fit_with(true);
+    }
+
+    /// [`Embed::fit`] for an embed whose URLs all came out of the URL
+    /// cleaners (`clean_url`, `image_url`, ...): the same result without
+    /// parsing every URL again (URL parsing dominates rendering otherwise).
+    pub(super) fn fit_rendered(&mut self) {
+        self.fit_with(false);
+    }
+
+    fn fit_with(&mut self, check_urls: bool) {
+        let url = |u: Option<String>| {
+            if check_urls {
+                u.and_then(|u| clean_url(&u))
+            } else {
+                u
+            }
+        };
         self.title = fit_opt(self.title.take(), limits::TITLE);
         self.description = fit_opt(self.description.take(), limits::DESCRIPTION);
-        self.url = self.url.take().and_then(|u| clean_url(&u));
+        self.url = url(self.url.take());
         self.color = self.color.map(|c| c.min(limits::COLOR_MAX));
         self.timestamp = self
             .timestamp
@@ -105,14 +123,14 @@ impl Embed {
             .filter(|t| humantime::parse_rfc3339(t).is_ok());
         self.author = self.author.take().and_then(|mut a| {
             a.name = truncate(&a.name, limits::AUTHOR_NAME);
-            a.url = a.url.and_then(|u| clean_url(&u));
-            a.icon_url = a.icon_url.and_then(|u| clean_url(&u));
+            a.url = url(a.url);
+            a.icon_url = url(a.icon_url);
             (!a.name.trim().is_empty()).then_some(a)
         });
         self.thumbnail = self
             .thumbnail
             .take()
-            .and_then(|t| clean_url(&t.url).map(|url| EmbedMedia { url }));
+            .and_then(|t| url(Some(t.url)).map(|url| EmbedMedia { url }));
         self.fields.truncate(limits::FIELDS);
         for field in &mut self.fields {
             field.name = fit_required(&field.name, limits::FIELD_NAME);
@@ -120,7 +138,7 @@ impl Embed {
         }
         self.footer = self.footer.take().and_then(|mut f| {
             f.text = truncate(&f.text, limits::FOOTER);
-            f.icon_url = f.icon_url.and_then(|u| clean_url(&u));
+            f.icon_url = url(f.icon_url);
             (!f.text.trim().is_empty()).then_some(f)
         });
         self.shrink_to(limits::MESSAGE_TOTAL);

@@ -22,10 +22,20 @@ const PLACEHOLDERS: [&str; 5] = [
 /// `raw` as a normalized absolute http/https URL with a host, within Discord's
 /// URL length limit; `None` for anything else.
 pub fn clean_url(raw: &str) -> Option<String> {
+    parse_web(raw).and_then(fitting)
+}
+
+/// `raw` parsed, if it is an absolute http/https URL with a host.
+fn parse_web(raw: &str) -> Option<Url> {
     let url = Url::parse(raw.trim()).ok()?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
         return None;
     }
+    Some(url)
+}
+
+/// The URL's text, if it fits Discord's limit.
+fn fitting(url: Url) -> Option<String> {
     let url = String::from(url);
     (url.chars().count() <= limits::URL).then_some(url)
 }
@@ -35,18 +45,20 @@ pub fn clean_url(raw: &str) -> Option<String> {
 /// `fanart-dark.jpg`, `episode-dark.jpg`, `banner.jpg`, `avatar-large.jpg`,
 /// including resized variants such as `poster-dark-300.jpg`).
 pub fn is_real_image(url: &str) -> bool {
-    clean_url(url).is_some() && !is_placeholder(url)
+    image_url(Some(url)).is_some()
 }
 
-/// The usable image URL, if `raw` is a real image.
+/// The usable image URL, if `raw` is a real image. Parses `raw` once (this is
+/// on every render's path).
 pub fn image_url(raw: Option<&str>) -> Option<String> {
-    raw.filter(|u| is_real_image(u)).and_then(clean_url)
+    let url = parse_web(raw?)?;
+    if is_placeholder(&url) {
+        return None;
+    }
+    fitting(url)
 }
 
-fn is_placeholder(raw: &str) -> bool {
-    let Ok(url) = Url::parse(raw.trim()) else {
-        return false;
-    };
+fn is_placeholder(url: &Url) -> bool {
     let Some(file) = url.path_segments().and_then(|mut s| s.next_back()) else {
         return false;
     };

@@ -109,7 +109,8 @@ pub fn render(activity: &Activity) -> Embed {
             icon_url: None,
         }),
     };
-    embed.fit();
+    // Every URL above came out of the URL cleaners.
+    embed.fit_rendered();
     embed
 }
 

@@ -117,6 +117,15 @@ pub fn truncate(s: &str, max_chars: usize) -> String {
 /// The longest prefix of whole graphemes within `budget` characters (or, when not
 /// even the first grapheme fits, the first `budget` characters).
 fn grapheme_prefix(s: &str, budget: usize) -> String {
+    // In ASCII text without a CR (CR LF is one cluster) every character is a
+    // grapheme cluster of its own: the common case, without segmenting.
+    if s.is_ascii() && !s.contains('\r') {
+        return s[..budget.min(s.len())].to_owned();
+    }
+    grapheme_prefix_segmented(s, budget)
+}
+
+fn grapheme_prefix_segmented(s: &str, budget: usize) -> String {
     let mut out = String::new();
     let mut used = 0;
     for g in s.graphemes(true) {
@@ -239,6 +248,27 @@ pub fn open_spoilers(s: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_prefix_agrees_with_segmentation() {
+        for s in [
+            "",
+            "a",
+            "Slow start, strong finish.",
+            "tabs\tand\nnew lines\n\nand \u{7f} controls",
+            "a\r\nb\r\nc",
+            "e\u{301}cole, \u{1F469}\u{200D}\u{1F52C} and \u{1F1EB}\u{1F1F7}",
+        ] {
+            for budget in 0..=s.chars().count() + 1 {
+                assert_eq!(
+                    grapheme_prefix(s, budget),
+                    grapheme_prefix_segmented(s, budget),
+                    "{s:?} {budget}"
+                );
+            }
+        }
+        assert_eq!(grapheme_prefix("a\r\nb", 2), "a");
+    }
 
     #[test]
     fn escapes_markdown_and_mentions() {

@@ -134,20 +134,24 @@ impl fmt::Debug for TraktClient {
     }
 }
 
-/// One parsed page.
+/// One parsed success page of `activity/shows`: what the client makes of a
+/// 200 body before paging and dedupe.
 #[derive(Debug)]
-struct Page {
-    current: TraktTime,
+pub struct ParsedPage {
+    /// The envelope's `timestamps.current`.
+    pub current: TraktTime,
     /// Items in the response, skipped ones included (the 100 cap counts them).
-    raw_len: usize,
-    activities: Vec<Activity>,
-    skipped: u32,
+    pub raw_len: usize,
+    /// The items that parsed and whose action allows their type, in body order.
+    pub activities: Vec<Activity>,
+    /// Items skipped (each logged at warn).
+    pub skipped: u32,
 }
 
 /// What one attempt came to.
 #[derive(Debug)]
 enum Outcome {
-    Done(Result<Page, TraktError>),
+    Done(Result<ParsedPage, TraktError>),
     Retry {
         status: Option<u16>,
         reason: String,
@@ -331,7 +335,7 @@ impl TraktClient {
 
     /// One page, through the rate limiter, retried per the policy. Also
     /// answers how many requests were sent.
-    async fn get_page(&self, req: &ActivityRequest<'_>) -> Result<(Page, u32), TraktError> {
+    async fn get_page(&self, req: &ActivityRequest<'_>) -> Result<(ParsedPage, u32), TraktError> {
         let key = self.inner.api_key.expose_secret();
         let path = activity_path(key, req);
         let url = format!("{}{}", self.inner.base_url, path);
@@ -595,10 +599,22 @@ fn classify(status: u16, body: &[u8]) -> Outcome {
     }
 }
 
+/// What the client makes of a 200 `activity/shows` body: the page, or the
+/// error a fetch would end with (`NotFound`/`Failure` for a failure body;
+/// `Unavailable` for a body that is not a usable envelope, which a fetch would
+/// retry). The same code path as [`TraktClient::fetch`]; public so the
+/// benchmarks measure the real parser.
+pub fn parse_activity_page(body: &[u8]) -> Result<ParsedPage, TraktError> {
+    match classify(200, body) {
+        Outcome::Done(result) => result,
+        Outcome::Retry { status, reason, .. } => Err(TraktError::Unavailable { status, reason }),
+    }
+}
+
 /// Parse a success body: `Ok(Ok(page))`, `Ok(Err(message))` for a failure
 /// body, or `Err(reason)` for a body that is not a usable envelope (HTML,
 /// garbage, truncated: transient).
-fn parse_page(body: &[u8]) -> Result<Result<Page, String>, String> {
+fn parse_page(body: &[u8]) -> Result<Result<ParsedPage, String>, String> {
     let envelope: RawEnvelope = serde_json::from_slice(body).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
@@ -621,7 +637,7 @@ fn parse_page(body: &[u8]) -> Result<Result<Page, String>, String> {
     let raw = envelope.activity.unwrap_or_default();
     let raw_len = raw.len();
     let (activities, skipped) = parse_items(&raw);
-    Ok(Ok(Page {
+    Ok(Ok(ParsedPage {
         current: TraktTime(timestamps.current),
         raw_len,
         activities,
@@ -688,7 +704,7 @@ mod tests {
         }
     }
 
-    fn page_of(outcome: Outcome) -> Page {
+    fn page_of(outcome: Outcome) -> ParsedPage {
         match outcome {
             Outcome::Done(Ok(page)) => page,
             other => panic!("expected a page, got {other:?}"),
@@ -781,6 +797,41 @@ mod tests {
         );
         let (_, reason, _) = retry_of(classify(200, br#"{"activity":[]}"#));
         assert_eq!(reason, "the body has no `timestamps`");
+    }
+
+    #[test]
+    fn parse_activity_page_answers_as_a_fetch_would() {
+        let page = parse_activity_page(
+            br#"{"timestamps":{"current":9},"activity":[
+                {"id":1,"timestamp":5,"type":"episode","action":"seen","user":{"username":"a"}},
+                {"id":2,"timestamp":5,"type":"show","action":"seen","user":{"username":"a"}}
+            ]}"#,
+        )
+        .expect("a page");
+        assert_eq!(
+            (
+                page.current,
+                page.raw_len,
+                page.activities.len(),
+                page.skipped
+            ),
+            (TraktTime(9), 2, 1, 1)
+        );
+        assert!(matches!(
+            parse_activity_page(br#"{"status":"failure","error":"show not found"}"#),
+            Err(TraktError::NotFound { .. })
+        ));
+        assert!(matches!(
+            parse_activity_page(br#"{"status":"failure","error":"nope"}"#),
+            Err(TraktError::Failure { .. })
+        ));
+        assert!(matches!(
+            parse_activity_page(b"<!DOCTYPE html><html>"),
+            Err(TraktError::Unavailable {
+                status: Some(200),
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub mod show_ref;
 pub mod url;
 
 pub use action::{Action, ActionSet, ActionSetError, ItemType};
-pub use client::{Fetched, RetryPolicy, ShowInfo, TraktClient};
+pub use client::{parse_activity_page, Fetched, ParsedPage, RetryPolicy, ShowInfo, TraktClient};
 pub use error::TraktError;
 pub use model::{Activity, ActivityKey, TraktTime};
 pub use show_ref::{ShowRef, ShowRefError};
