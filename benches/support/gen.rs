@@ -194,6 +194,7 @@ impl Gen {
                     created_by: UserId(700_000_000_000_000_001),
                     created_at: 1_700_000_000,
                     state: SubState::Active,
+                    since: None,
                 });
             }
         }
