@@ -151,26 +151,22 @@ impl Deliverer {
         last_send: &mut Option<Instant>,
         cancel: &CancellationToken,
     ) -> Result<Step, StoreError> {
-        let Some((entries, nonce)) = self.next_batch(channel)? else {
+        let Some(batch) = self.next_batch(channel)? else {
             return Ok(Step::Drained);
         };
-        let embeds = entries
-            .iter()
-            .map(|e| format::render(&e.activity))
-            .collect();
-        let mut messages = format::pack(embeds).into_iter();
-        let Some(message) = messages.next() else {
+        let Some(message) = batch.message else {
             // Nothing renderable: drop the batch rather than loop on it.
-            let ids: Vec<OutboxId> = entries.iter().map(|e| e.id).collect();
-            self.store.ack(channel, &ids)?;
+            self.store.ack(channel, &batch.ids)?;
             return Ok(Step::Continue);
         };
         // Normally the whole batch fits one message; if not, send its head now.
-        let sent_ids: Vec<OutboxId> = entries
+        let sent_ids: Vec<OutboxId> = batch
+            .ids
             .iter()
             .take(message.embeds.len())
-            .map(|e| e.id)
+            .copied()
             .collect();
+        let nonce = batch.nonce;
         let body = message.to_request(Some(nonce));
 
         if let Some(at) = *last_send {
@@ -253,14 +249,15 @@ impl Deliverer {
     }
 
     /// The in-flight batch if there is one, else the next one (recorded as in flight).
-    fn next_batch(
-        &self,
-        channel: ChannelId,
-    ) -> Result<Option<(Vec<OutboxEntry>, String)>, StoreError> {
+    fn next_batch(&self, channel: ChannelId) -> Result<Option<Batch>, StoreError> {
         if let Some(flight) = self.store.in_flight(channel)? {
             let entries = self.store.entries(channel, &flight.ids)?;
             if !entries.is_empty() {
-                return Ok(Some((entries, flight.nonce)));
+                return Ok(Some(Batch {
+                    ids: entries.iter().map(|e| e.id).collect(),
+                    message: first_message(&entries),
+                    nonce: flight.nonce,
+                }));
             }
             // Everything in it was dropped meanwhile (unfollow): forget it.
             self.store.ack(channel, &[])?;
@@ -270,20 +267,37 @@ impl Deliverer {
             return Ok(None);
         }
         // Only what fits one message goes in flight, so a resend is identical.
-        let embeds = entries
-            .iter()
-            .map(|e| format::render(&e.activity))
-            .collect();
-        let fits = format::pack(embeds).first().map_or(1, |m| m.embeds.len());
-        let entries: Vec<OutboxEntry> = entries.into_iter().take(fits).collect();
-        let ids: Vec<OutboxId> = entries.iter().map(|e| e.id).collect();
+        let message = first_message(&entries);
+        let fits = message.as_ref().map_or(1, |m| m.embeds.len());
+        let ids: Vec<OutboxId> = entries.iter().take(fits).map(|e| e.id).collect();
         let flight = InFlight {
             nonce: nonce_for(&ids),
             ids,
         };
         self.store.set_in_flight(channel, &flight)?;
-        Ok(Some((entries, flight.nonce)))
+        Ok(Some(Batch {
+            ids: flight.ids,
+            message,
+            nonce: flight.nonce,
+        }))
     }
+}
+
+/// The next message of a channel: its entries (oldest first), the first
+/// message they pack into, and its nonce.
+struct Batch {
+    ids: Vec<OutboxId>,
+    message: Option<format::Message>,
+    nonce: String,
+}
+
+/// Render entries and pack them; the first message holds the oldest ones.
+fn first_message(entries: &[OutboxEntry]) -> Option<format::Message> {
+    let embeds = entries
+        .iter()
+        .map(|e| format::render(&e.activity))
+        .collect();
+    format::pack(embeds).into_iter().next()
 }
 
 /// Exponential backoff: 1 s, 2 s, 4 s … capped at a minute.
