@@ -13,6 +13,7 @@
 //! | `subs` | show + channel | [`Subscription`] |
 //! | `subs_by_channel` | channel + show | empty (index) |
 //! | `subs_by_guild` | guild + channel + show | empty (index) |
+//! | `followers` | show + channel | the actions' bits, `u16` BE (index of the ACTIVE subscriptions) |
 //! | `shows` | show | [`ShowState`] |
 //! | `dedupe` | show + activity key | recorded-at (unix secs) |
 //! | `dedupe_by_time` | recorded-at + `dedupe` key | empty (index, for pruning) |
@@ -27,6 +28,13 @@
 //! writer lock (a `std::sync::Mutex`, held only during synchronous sled calls,
 //! never across an `.await`) keeps those reads valid until the commit. Reads
 //! take no lock.
+//!
+//! The `followers` index is what the poller reads every cycle
+//! ([`Store::followed_shows`]): two bytes per active subscription instead of a
+//! whole JSON [`Subscription`], so an idle bot with many subscriptions does not
+//! keep the `subs` pages resident. It is written in the same plan as every
+//! subscription write (`plan_put_sub`, `unfollow`) and rebuilt from `subs` when
+//! a version-1 store is opened.
 //!
 //! Invariants kept by every method: an outbox entry exists only while its
 //! channel has an active subscription to its show; a show's watermark only moves
@@ -61,10 +69,11 @@ pub use types::{
 };
 
 use crate::ids::{ChannelId, GuildId, OutboxId};
-use crate::trakt::{ActivityKey, ShowRef};
+use crate::trakt::{ActionSet, ActivityKey, ShowRef};
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version 2 added the `followers` index.
+pub const SCHEMA_VERSION: u32 = 2;
 
 const SCHEMA_KEY: &[u8] = b"schema_version";
 /// First byte of every stored value.
@@ -91,6 +100,7 @@ struct Trees {
     subs: sled::Tree,
     by_channel: sled::Tree,
     by_guild: sled::Tree,
+    followers: sled::Tree,
     shows: sled::Tree,
     dedupe: sled::Tree,
     dedupe_time: sled::Tree,
@@ -104,6 +114,7 @@ enum TreeId {
     Subs,
     ByChannel,
     ByGuild,
+    Followers,
     Shows,
     Dedupe,
     DedupeTime,
@@ -116,6 +127,7 @@ struct Tx<'a> {
     subs: &'a TransactionalTree,
     by_channel: &'a TransactionalTree,
     by_guild: &'a TransactionalTree,
+    followers: &'a TransactionalTree,
     shows: &'a TransactionalTree,
     dedupe: &'a TransactionalTree,
     dedupe_time: &'a TransactionalTree,
@@ -129,6 +141,7 @@ impl Tx<'_> {
             TreeId::Subs => self.subs,
             TreeId::ByChannel => self.by_channel,
             TreeId::ByGuild => self.by_guild,
+            TreeId::Followers => self.followers,
             TreeId::Shows => self.shows,
             TreeId::Dedupe => self.dedupe,
             TreeId::DedupeTime => self.dedupe_time,
@@ -159,6 +172,9 @@ impl Plan {
     ) -> Result<(), StoreError> {
         self.ops.push((t, key.into(), Some(encode(value)?)));
         Ok(())
+    }
+    fn put_raw(&mut self, t: TreeId, key: impl Into<Vec<u8>>, value: Vec<u8>) {
+        self.ops.push((t, key.into(), Some(value)));
     }
     fn put_empty(&mut self, t: TreeId, key: impl Into<Vec<u8>>) {
         self.ops.push((t, key.into(), Some(Vec::new())));
@@ -227,6 +243,32 @@ fn sub_at(bytes: &[u8]) -> Result<Subscription, StoreError> {
     decode("subscription", bytes)
 }
 
+/// The `followers` value of an active subscription wanting `actions`.
+fn follower_value(actions: ActionSet) -> [u8; 2] {
+    actions.bits().to_be_bytes()
+}
+
+fn follower_actions(bytes: &[u8]) -> Result<ActionSet, StoreError> {
+    let raw: [u8; 2] = bytes
+        .try_into()
+        .map_err(|_| corrupt("followers value", format!("{} bytes, not 2", bytes.len())))?;
+    let bits = u16::from_be_bytes(raw);
+    ActionSet::from_bits(bits).ok_or_else(|| {
+        corrupt(
+            "followers value",
+            format!("bits {bits:#06x} name no action"),
+        )
+    })
+}
+
+/// A `followers` key split into its show-key prefix and its channel.
+fn split_follower_key(key: &[u8]) -> Result<(&[u8], ChannelId), StoreError> {
+    let (prefix, channel) = key
+        .split_last_chunk::<8>()
+        .ok_or_else(|| corrupt("followers key", "shorter than 8 bytes"))?;
+    Ok((prefix, ChannelId(u64::from_be_bytes(*channel))))
+}
+
 impl Store {
     /// Open (or create) the database at `path` with a page cache of `cache_mb` MiB,
     /// and check its schema version: a fresh database gets [`SCHEMA_VERSION`]; a
@@ -239,6 +281,7 @@ impl Store {
             subs: db.open_tree("subs")?,
             by_channel: db.open_tree("subs_by_channel")?,
             by_guild: db.open_tree("subs_by_guild")?,
+            followers: db.open_tree("followers")?,
             shows: db.open_tree("shows")?,
             dedupe: db.open_tree("dedupe")?,
             dedupe_time: db.open_tree("dedupe_by_time")?,
@@ -268,7 +311,8 @@ impl Store {
                     });
                 }
                 if found < SCHEMA_VERSION {
-                    // Versions before 1 never existed; a future bump migrates here.
+                    // Versions before 1 never existed; 1 → 2 adds the index.
+                    self.rebuild_followers()?;
                     self.write_schema_version()?;
                     tracing::info!(from = found, to = SCHEMA_VERSION, "store schema migrated");
                 }
@@ -276,6 +320,9 @@ impl Store {
             }
             None => {
                 let empty = self.data_trees().iter().all(|t| t.is_empty());
+                if !empty {
+                    self.rebuild_followers()?;
+                }
                 self.write_schema_version()?;
                 if empty {
                     tracing::debug!(version = SCHEMA_VERSION, "new store");
@@ -298,12 +345,34 @@ impl Store {
         Ok(())
     }
 
-    fn data_trees(&self) -> [&sled::Tree; 8] {
+    /// Build the `followers` index from `subs` (migration from version 1).
+    /// Idempotent: run before the new version is recorded, so a crash in
+    /// between runs it again on the next open.
+    fn rebuild_followers(&self) -> Result<(), StoreError> {
+        let _w = self.lock();
+        self.t.followers.clear()?;
+        let mut batch = sled::Batch::default();
+        let mut n = 0usize;
+        for item in self.t.subs.iter() {
+            let (key, value) = item?;
+            let sub = sub_at(&value)?;
+            if sub.state.is_active() {
+                batch.insert(key, &follower_value(sub.actions)[..]);
+                n += 1;
+            }
+        }
+        self.t.followers.apply_batch(batch)?;
+        tracing::info!(active = n, "followers index built");
+        Ok(())
+    }
+
+    fn data_trees(&self) -> [&sled::Tree; 9] {
         let t = &self.t;
         [
             &t.subs,
             &t.by_channel,
             &t.by_guild,
+            &t.followers,
             &t.shows,
             &t.dedupe,
             &t.dedupe_time,
@@ -331,6 +400,7 @@ impl Store {
             &t.subs,
             &t.by_channel,
             &t.by_guild,
+            &t.followers,
             &t.shows,
             &t.dedupe,
             &t.dedupe_time,
@@ -338,11 +408,22 @@ impl Store {
             &t.in_flight,
         );
         Ok(trees.transaction(
-            |(subs, by_channel, by_guild, shows, dedupe, dedupe_time, outbox, in_flight)| {
+            |(
+                subs,
+                by_channel,
+                by_guild,
+                followers,
+                shows,
+                dedupe,
+                dedupe_time,
+                outbox,
+                in_flight,
+            )| {
                 f(&Tx {
                     subs,
                     by_channel,
                     by_guild,
+                    followers,
                     shows,
                     dedupe,
                     dedupe_time,
@@ -388,6 +469,8 @@ impl Store {
     }
 
     /// Stage writing `sub` (and its index entries), replacing `old` if given.
+    /// Every subscription write goes through here (or `unfollow`), so the
+    /// `followers` index always holds exactly the active subscriptions.
     fn plan_put_sub(
         plan: &mut Plan,
         sub: &Subscription,
@@ -407,6 +490,12 @@ impl Store {
             TreeId::ByGuild,
             keys::by_guild(sub.guild, sub.channel, &sub.show),
         );
+        let key = keys::sub(&sub.show, sub.channel);
+        if sub.state.is_active() {
+            plan.put_raw(TreeId::Followers, key, follower_value(sub.actions).to_vec());
+        } else {
+            plan.del(TreeId::Followers, key);
+        }
         Ok(())
     }
 
@@ -501,6 +590,7 @@ impl Store {
         plan.del(TreeId::Subs, keys::sub(show, channel));
         plan.del(TreeId::ByChannel, keys::by_channel(channel, show));
         plan.del(TreeId::ByGuild, keys::by_guild(sub.guild, channel, show));
+        plan.del(TreeId::Followers, keys::sub(show, channel));
         self.plan_drop_entries(&mut plan, channel, |s| s == show)?;
         let own_key = keys::sub(show, channel);
         let mut others = false;
@@ -595,26 +685,37 @@ impl Store {
 
     /// Every show with at least one active subscription, in show-key order, with
     /// the channels that want it, the union of their actions, and its state.
+    /// Reads only the compact `followers` index and the `shows` states, never
+    /// the subscriptions themselves; `title` is the show's slug or TVDB id.
     pub fn followed_shows(&self) -> Result<Vec<ShowFollowers>, StoreError> {
         let mut out: Vec<ShowFollowers> = Vec::new();
-        for item in self.t.subs.iter() {
-            let (_, value) = item?;
-            let sub = sub_at(&value)?;
-            if !sub.state.is_active() {
-                continue;
-            }
+        // The show-key prefix of the last entry in `out`.
+        let mut last_prefix: Vec<u8> = Vec::new();
+        for item in self.t.followers.iter() {
+            let (key, value) = item?;
+            let (prefix, channel) = split_follower_key(&key)?;
+            let actions = follower_actions(&value)?;
             match out.last_mut() {
-                Some(last) if last.show == sub.show => {
-                    last.wanted = last.wanted.union(sub.actions);
-                    last.channels.push((sub.channel, sub.actions));
+                Some(last) if last_prefix.as_slice() == prefix => {
+                    last.wanted = last.wanted.union(actions);
+                    last.channels.push((channel, actions));
                 }
-                _ => out.push(ShowFollowers {
-                    show: sub.show,
-                    title: sub.title,
-                    wanted: sub.actions,
-                    channels: vec![(sub.channel, sub.actions)],
-                    state: ShowState::default(),
-                }),
+                _ => {
+                    let (show, rest) =
+                        keys::split_show(prefix).map_err(|e| corrupt("followers key", e))?;
+                    if !rest.is_empty() {
+                        return Err(corrupt("followers key", "bytes between show and channel"));
+                    }
+                    last_prefix.clear();
+                    last_prefix.extend_from_slice(prefix);
+                    out.push(ShowFollowers {
+                        title: show.to_string(),
+                        show,
+                        wanted: actions,
+                        channels: vec![(channel, actions)],
+                        state: ShowState::default(),
+                    });
+                }
             }
         }
         for followers in &mut out {

@@ -1,5 +1,6 @@
 //! Property test: random sequences of follow / unfollow / commit / in-flight /
-//! ack / disable / prune / reopen keep the store's invariants.
+//! ack / disable / import / prune / reopen (also as a version-1 store, which
+//! rebuilds the followers index) keep the store's invariants.
 
 use std::collections::{HashMap, HashSet};
 
@@ -47,7 +48,17 @@ enum Op {
     Prune {
         age: i64,
     },
+    /// Re-import an existing subscription with other actions and a state
+    /// (0 active, 1 paused, 2 disabled).
+    Import {
+        ch: usize,
+        show: usize,
+        actions: u8,
+        state: u8,
+    },
     Reopen,
+    /// Drop the followers index and mark the store version 1, then reopen.
+    ReopenAsV1,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -64,7 +75,10 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..3usize, 1..4usize).prop_map(|(ch, n)| Op::Ack { ch, n }),
         1 => (0..3usize).prop_map(|ch| Op::Disable { ch }),
         1 => (0..40i64).prop_map(|age| Op::Prune { age }),
+        2 => (0..3usize, 0..3usize, 1..8u8, 0..3u8)
+            .prop_map(|(ch, show, actions, state)| Op::Import { ch, show, actions, state }),
         1 => Just(Op::Reopen),
+        1 => Just(Op::ReopenAsV1),
     ]
 }
 
@@ -246,7 +260,57 @@ impl World {
                 assert_eq!(store.prune_dedupe(cutoff).unwrap(), expected);
                 self.recorded.retain(|_, at| *at >= cutoff);
             }
+            Op::Import {
+                ch,
+                show,
+                actions,
+                state,
+            } => {
+                let channel = ChannelId(CHANNELS[*ch].1);
+                let show = slug(SHOWS[*show]);
+                let Some(old) = store
+                    .channel_follows(channel)
+                    .unwrap()
+                    .into_iter()
+                    .find(|s| s.show == show)
+                else {
+                    return;
+                };
+                let state = match state {
+                    0 => SubState::Active,
+                    1 => SubState::Paused { since: self.now },
+                    _ => SubState::Disabled {
+                        reason: "404".into(),
+                        since: self.now,
+                    },
+                };
+                let sub = Subscription {
+                    actions: action_set(*actions),
+                    state,
+                    ..old
+                };
+                store.import(vec![sub.clone()]).unwrap();
+                if !sub.state.is_active() {
+                    assert!(store
+                        .pending(channel, usize::MAX)
+                        .unwrap()
+                        .iter()
+                        .all(|e| e.show != show));
+                }
+            }
             Op::Reopen => {
+                drop(store);
+                self.slot = None;
+                self.slot = Some(open(&self.dir));
+            }
+            Op::ReopenAsV1 => {
+                store.t.followers.clear().unwrap();
+                store
+                    .t
+                    .meta
+                    .insert(SCHEMA_KEY, &1u32.to_be_bytes())
+                    .unwrap();
+                store.flush().unwrap();
                 drop(store);
                 self.slot = None;
                 self.slot = Some(open(&self.dir));
@@ -316,7 +380,31 @@ impl World {
             assert_eq!(listed.len(), mine.len());
             assert!(mine.iter().all(|s| s.guild.0 == guild));
         }
+        // The followers index is exactly the active subscriptions' actions.
+        let index: Vec<(Vec<u8>, Vec<u8>)> = store
+            .t
+            .followers
+            .iter()
+            .map(|item| {
+                let (k, v) = item.unwrap();
+                (k.to_vec(), v.to_vec())
+            })
+            .collect();
+        let mut implied: Vec<(Vec<u8>, Vec<u8>)> = subs
+            .iter()
+            .filter(|s| s.state.is_active())
+            .map(|s| {
+                (
+                    keys::sub(&s.show, s.channel),
+                    s.actions.bits().to_be_bytes().to_vec(),
+                )
+            })
+            .collect();
+        implied.sort();
+        assert_eq!(index, implied, "followers index differs from subs");
         let followed = store.followed_shows().unwrap();
+        let listed: usize = followed.iter().map(|f| f.channels.len()).sum();
+        assert_eq!(listed, active.len());
         for f in &followed {
             assert!(!f.channels.is_empty());
             let wanted = f

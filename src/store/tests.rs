@@ -231,7 +231,10 @@ fn followed_shows_lists_active_subscriptions_only() {
         "lost has no active subscription"
     );
     let fargo = &shows[1];
-    assert_eq!(fargo.title, "Title of fargo");
+    assert_eq!(
+        fargo.title, "fargo",
+        "the show ref, not the subscription title"
+    );
     assert_eq!(fargo.wanted, actions("seen,shout,rating"));
     assert_eq!(
         fargo.channels,
@@ -554,10 +557,12 @@ fn refuses_a_newer_schema_and_migrates_an_unversioned_store() {
         "{err}"
     );
 
-    // Remove the version: a non-empty store without one is migrated, data kept.
+    // Remove the version (and the index, which such a store predates): a
+    // non-empty store without one is migrated, data kept, index built.
     {
         let db = sled::open(dir.path().join("db")).unwrap();
         db.open_tree("meta").unwrap().remove(SCHEMA_KEY).unwrap();
+        db.open_tree("followers").unwrap().clear().unwrap();
         db.flush().unwrap();
     }
     let store = open(&dir);
@@ -566,12 +571,215 @@ fn refuses_a_newer_schema_and_migrates_an_unversioned_store() {
         SCHEMA_VERSION.to_be_bytes()
     );
     assert_eq!(store.channel_follows(ChannelId(10)).unwrap().len(), 1);
+    let shows = store.followed_shows().unwrap();
+    assert_eq!(shows.len(), 1);
+    assert_eq!(shows[0].channels, vec![(ChannelId(10), actions("all"))]);
 
     store.t.meta.insert(SCHEMA_KEY, &b"x"[..]).unwrap();
     store.flush().unwrap();
     drop(store);
     let err = Store::open(&dir.path().join("db"), 4).unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+}
+
+/// Write the subscriptions of a version-1 store by hand, as that build did:
+/// `subs` and its two key indexes, `shows`, version 1, no `followers` tree.
+fn write_v1_store(path: &std::path::Path, subs: &[Subscription], states: &[(ShowRef, ShowState)]) {
+    let db = sled::open(path).unwrap();
+    let tree = |name: &str| db.open_tree(name).unwrap();
+    for sub in subs {
+        tree("subs")
+            .insert(keys::sub(&sub.show, sub.channel), encode(sub).unwrap())
+            .unwrap();
+        tree("subs_by_channel")
+            .insert(keys::by_channel(sub.channel, &sub.show), &[][..])
+            .unwrap();
+        tree("subs_by_guild")
+            .insert(keys::by_guild(sub.guild, sub.channel, &sub.show), &[][..])
+            .unwrap();
+    }
+    for (show, state) in states {
+        tree("shows")
+            .insert(keys::show(show), encode(state).unwrap())
+            .unwrap();
+    }
+    tree("meta")
+        .insert(SCHEMA_KEY, &1u32.to_be_bytes())
+        .unwrap();
+    db.flush().unwrap();
+}
+
+fn sub_of(channel: u64, show: &str, acts: &str, state: SubState) -> Subscription {
+    Subscription {
+        guild: GuildId(1),
+        channel: ChannelId(channel),
+        show: slug(show),
+        title: format!("Title of {show}"),
+        actions: actions(acts),
+        created_by: UserId(9),
+        created_at: 5,
+        state,
+        since: None,
+    }
+}
+
+#[test]
+fn a_version_1_store_gets_its_followers_index_built() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("db");
+    let watermark = ShowState {
+        watermark: Some(TraktTime(40)),
+        ..ShowState::default()
+    };
+    write_v1_store(
+        &path,
+        &[
+            sub_of(10, "fargo", "seen", SubState::Active),
+            sub_of(11, "fargo", "shout,rating", SubState::Active),
+            sub_of(12, "fargo", "all", SubState::Paused { since: 3 }),
+            sub_of(
+                12,
+                "lost",
+                "all",
+                SubState::Disabled {
+                    reason: "404".into(),
+                    since: 3,
+                },
+            ),
+            sub_of(10, "153021", "review", SubState::Active),
+        ],
+        &[(slug("fargo"), watermark.clone())],
+    );
+
+    let store = Store::open(&path, 4).unwrap();
+    assert_eq!(
+        store.t.meta.get(SCHEMA_KEY).unwrap().unwrap().as_ref(),
+        2u32.to_be_bytes()
+    );
+    assert_eq!(store.t.followers.len(), 3, "active subscriptions only");
+    let shows = store.followed_shows().unwrap();
+    let names: Vec<String> = shows.iter().map(|s| s.show.to_string()).collect();
+    assert_eq!(names, ["153021", "fargo"]);
+    assert_eq!(shows[0].channels, vec![(ChannelId(10), actions("review"))]);
+    assert_eq!(shows[1].wanted, actions("seen,shout,rating"));
+    assert_eq!(
+        shows[1].channels,
+        vec![
+            (ChannelId(10), actions("seen")),
+            (ChannelId(11), actions("shout,rating"))
+        ]
+    );
+    assert_eq!(shows[1].state, watermark);
+
+    // The index is maintained from here on, and survives a reopen unchanged.
+    follow(&store, 1, 12, "lost", "seen");
+    drop(store);
+    let store = Store::open(&path, 4).unwrap();
+    let shows = store.followed_shows().unwrap();
+    let names: Vec<String> = shows.iter().map(|s| s.show.to_string()).collect();
+    assert_eq!(names, ["153021", "fargo", "lost"]);
+    assert_eq!(shows[1].channels.len(), 2, "the paused one stays paused");
+    assert_eq!(shows[2].channels, vec![(ChannelId(12), actions("seen"))]);
+}
+
+#[test]
+fn followed_shows_reads_the_index_not_the_subscriptions() {
+    let dir = TempDir::new().unwrap();
+    let store = open(&dir);
+    follow(&store, 1, 10, "fargo", "seen");
+    // A corrupt subscription value is not read by followed_shows...
+    store
+        .t
+        .subs
+        .insert(keys::sub(&slug("fargo"), ChannelId(10)), &b"\x01{"[..])
+        .unwrap();
+    let shows = store.followed_shows().unwrap();
+    assert_eq!(shows[0].channels, vec![(ChannelId(10), actions("seen"))]);
+    // ...but a corrupt index value is reported.
+    store
+        .t
+        .followers
+        .insert(keys::sub(&slug("fargo"), ChannelId(10)), &[0u8, 0][..])
+        .unwrap();
+    let err = store.followed_shows().unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    store
+        .t
+        .followers
+        .insert(keys::sub(&slug("fargo"), ChannelId(10)), &[1u8][..])
+        .unwrap();
+    assert!(store.followed_shows().is_err());
+}
+
+#[test]
+fn every_subscription_write_updates_the_index() {
+    let dir = TempDir::new().unwrap();
+    let store = open(&dir);
+    let channels_of = |store: &Store| -> Vec<(String, u64, ActionSet)> {
+        store
+            .followed_shows()
+            .unwrap()
+            .into_iter()
+            .flat_map(|f| {
+                let show = f.show.to_string();
+                f.channels
+                    .into_iter()
+                    .map(move |(c, a)| (show.clone(), c.0, a))
+            })
+            .collect()
+    };
+    follow(&store, 1, 10, "fargo", "seen");
+    follow(&store, 1, 11, "fargo", "shout");
+    assert_eq!(
+        channels_of(&store),
+        [
+            ("fargo".into(), 10, actions("seen")),
+            ("fargo".into(), 11, actions("shout"))
+        ]
+    );
+    // Updating the actions.
+    follow(&store, 1, 10, "fargo", "rating");
+    assert_eq!(
+        channels_of(&store)[0],
+        ("fargo".into(), 10, actions("rating"))
+    );
+    // Disabling the channel, then re-activating it by following another show.
+    store.disable_channel(ChannelId(10), "403", 7).unwrap();
+    assert_eq!(
+        channels_of(&store),
+        [("fargo".into(), 11, actions("shout"))]
+    );
+    follow(&store, 1, 10, "lost", "all");
+    assert_eq!(
+        channels_of(&store),
+        [
+            ("fargo".into(), 10, actions("rating")),
+            ("fargo".into(), 11, actions("shout")),
+            ("lost".into(), 10, actions("all"))
+        ]
+    );
+    // Import: pausing one, changing another's actions.
+    let mut subs = store.export().unwrap();
+    for sub in &mut subs {
+        if sub.channel == ChannelId(11) {
+            sub.state = SubState::Paused { since: 8 };
+        } else if sub.show == slug("lost") {
+            sub.actions = actions("seen");
+        }
+    }
+    store.import(subs).unwrap();
+    assert_eq!(
+        channels_of(&store),
+        [
+            ("fargo".into(), 10, actions("rating")),
+            ("lost".into(), 10, actions("seen"))
+        ]
+    );
+    // Unfollow.
+    store.unfollow(ChannelId(10), &slug("fargo")).unwrap();
+    store.unfollow(ChannelId(11), &slug("fargo")).unwrap();
+    assert_eq!(channels_of(&store), [("lost".into(), 10, actions("seen"))]);
+    assert_eq!(store.t.followers.len(), 1);
 }
 
 #[test]

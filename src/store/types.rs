@@ -124,6 +124,8 @@ pub struct ShowState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShowFollowers {
     pub show: ShowRef,
+    /// A label for logs: the show's slug or TVDB id as written in `/follow`
+    /// (the store's compact index keeps no titles; subscriptions do).
     pub title: String,
     /// Union of the actions of the active subscriptions.
     pub wanted: ActionSet,
