@@ -12,6 +12,7 @@ use trakt_herald::ids::{ChannelId, GuildId};
 use trakt_herald::store::SubState;
 use trakt_herald::trakt::{ActionSet, Activity, ShowRef, TraktTime};
 
+use crate::support::activities::{episode_activity, TestShow};
 use crate::support::fake_discord::{
     CommandInvocation, InteractionRef, Member, Reply, ReplyKind, Route, CHANNEL_ID, GUILD_ID,
     OTHER_CHANNEL_ID,
@@ -33,17 +34,12 @@ fn activity(id: u64, action: &str, user: &str, ts: i64, slug: &str, title: &str)
     } else {
         (900_000 + id).to_string()
     };
-    json!({
-        "id": id,
-        "timestamp": ts,
-        "type": "episode",
-        "action": action,
-        "user": {"username": user, "url": format!("http://trakt.tv/user/{user}")},
-        "show": {"title": title, "url": format!("http://trakt.tv/show/{slug}"), "tvdb_id": tvdb},
-        "episode": {"season": 4, "number": id, "title": format!("Episode {id}")},
-        "episodes": [{"season": 4, "number": id, "title": format!("Episode {id}")}],
-        "shout": {"id": id, "text": format!("shout by {user} @everyone"), "spoiler": false}
-    })
+    let show = TestShow {
+        slug,
+        title,
+        tvdb_id: Some(tvdb),
+    };
+    episode_activity(id, action, user, ts, &show, id, &format!("Episode {id}"))
 }
 
 fn twd() -> ShowRef {

@@ -20,6 +20,7 @@ use trakt_herald::ids::{ChannelId, GuildId, UserId};
 use trakt_herald::store::{NewFollow, Store, SubState};
 use trakt_herald::trakt::{Action, ActionSet, ShowRef, TraktTime};
 
+use crate::support::activities::{episode_activity, TestShow};
 use crate::support::fake_discord::{
     self, CommandInvocation, FakeDiscord, Fault, RecordedRequest, Route, State, Times, CHANNEL_ID,
     GUILD_ID, OTHER_CHANNEL_ID,
@@ -35,19 +36,18 @@ const BREAKING_BAD: &str = "breaking-bad";
 /// An episode activity of `show` by `user`; `user` is its identity in what the
 /// fake Discord stores (the embed's author name).
 fn activity(show: &str, id: u64, action: &str, user: &str, ts: i64) -> Value {
-    json!({
-        "id": id,
-        "timestamp": ts,
-        "type": "episode",
-        "action": action,
-        "user": {"username": user, "url": format!("http://trakt.tv/user/{user}")},
-        "show": {"title": format!("Show {show}"), "url": format!("http://trakt.tv/show/{show}")},
-        "episode": {"season": 4, "number": 6, "title": "Live Bait"},
-        "episodes": [{"season": 4, "number": 6, "title": "Live Bait"}],
-        "shout": {"id": id, "text": format!("shout by {user} @everyone"), "spoiler": false},
-        "rating_advanced": 8,
-        "use_rating_advanced": true
-    })
+    let title = format!("Show {show}");
+    let subject = TestShow {
+        slug: show,
+        title: &title,
+        tvdb_id: None,
+    };
+    let mut a = episode_activity(id, action, user, ts, &subject, 6, "Live Bait");
+    if let Some(obj) = a.as_object_mut() {
+        obj.insert("rating_advanced".to_owned(), json!(8));
+        obj.insert("use_rating_advanced".to_owned(), json!(true));
+    }
+    a
 }
 
 fn twd(id: u64, action: &str, user: &str, ts: i64) -> Value {

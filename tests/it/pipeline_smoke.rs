@@ -2,21 +2,17 @@
 
 use serde_json::json;
 
+use crate::support::activities::{episode_activity, TestShow};
 use crate::support::fake_discord::{CommandInvocation, Route, CHANNEL_ID};
 use crate::support::herald::{eventually, Herald, WAIT};
 
-pub fn episode_activity(id: u64, action: &str, user: &str, ts: i64) -> serde_json::Value {
-    json!({
-        "id": id,
-        "timestamp": ts,
-        "type": "episode",
-        "action": action,
-        "user": {"username": user, "url": format!("http://trakt.tv/user/{user}")},
-        "show": {"title": "The Walking Dead", "url": "http://trakt.tv/show/the-walking-dead", "tvdb_id": "153021"},
-        "episode": {"season": 4, "number": 6, "title": "Live Bait"},
-        "episodes": [{"season": 4, "number": 6, "title": "Live Bait"}],
-        "shout": {"id": id, "text": format!("shout by {user} @everyone"), "spoiler": false}
-    })
+fn twd_activity(id: u64, action: &str, user: &str, ts: i64) -> serde_json::Value {
+    let show = TestShow {
+        slug: "the-walking-dead",
+        title: "The Walking Dead",
+        tvdb_id: Some("153021".to_owned()),
+    };
+    episode_activity(id, action, user, ts, &show, 6, "Live Bait")
 }
 
 #[tokio::test]
@@ -35,11 +31,9 @@ async fn followed_activity_reaches_the_channel() {
 
     let t = bot.trakt.now() + 5;
     bot.trakt.advance(10);
-    bot.trakt.publish(episode_activity(1, "seen", "alice", t));
-    bot.trakt
-        .publish(episode_activity(2, "checkin", "bob", t + 1));
-    bot.trakt
-        .publish(episode_activity(3, "shout", "carol", t + 2));
+    bot.trakt.publish(twd_activity(1, "seen", "alice", t));
+    bot.trakt.publish(twd_activity(2, "checkin", "bob", t + 1));
+    bot.trakt.publish(twd_activity(3, "shout", "carol", t + 2));
 
     let messages = bot.discord.wait_channel_messages(CHANNEL_ID, 1, WAIT).await;
     let embeds = messages[0]["embeds"].as_array().expect("embeds").clone();
