@@ -17,8 +17,8 @@ use crate::discord::bot;
 use crate::discord::commands::Data;
 use crate::discord::rest::DiscordRest;
 use crate::poller::{PollStats, Poller};
+use crate::ratelimit::RateLimiter;
 use crate::store::Store;
-use crate::trakt::ratelimit::RateLimiter;
 use crate::trakt::TraktClient;
 
 /// How long shutdown waits for the loops to finish what they are doing. A

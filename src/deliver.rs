@@ -22,11 +22,13 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::backoff::Backoff;
+use crate::clock::unix_now;
 use crate::discord::rest::{DiscordRest, SendError};
 use crate::format;
 use crate::ids::{ChannelId, OutboxId};
+use crate::ratelimit::RateLimiter;
 use crate::store::{InFlight, OutboxEntry, Store, StoreError};
-use crate::trakt::ratelimit::RateLimiter;
 
 /// Entries read per channel at a time: one full message.
 const BATCH: usize = format::limits::EMBEDS_PER_MESSAGE;
@@ -302,11 +304,7 @@ fn first_message(entries: &[OutboxEntry]) -> Option<format::Message> {
 
 /// Exponential backoff: 1 s, 2 s, 4 s … capped at a minute.
 pub fn backoff(failures: u32) -> Duration {
-    if failures == 0 {
-        return Duration::ZERO;
-    }
-    let secs = 1u64 << failures.saturating_sub(1).min(6);
-    Duration::from_secs(secs).min(MAX_BACKOFF)
+    Backoff::new(Duration::from_secs(1), MAX_BACKOFF).delay(failures)
 }
 
 /// Sleep; `true` when cancelled first.
@@ -322,13 +320,6 @@ async fn sleep_until_or_cancel(at: Instant, cancel: &CancellationToken) -> bool 
         _ = cancel.cancelled() => true,
         _ = tokio::time::sleep_until(at) => false,
     }
-}
-
-/// Wall-clock seconds, for bookkeeping only (never compared with Trakt time).
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

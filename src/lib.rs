@@ -6,6 +6,8 @@
 //! # Layout
 //!
 //! - [`config`]: the typed configuration, file plus environment, validated.
+//! - [`clock`], [`backoff`], [`ratelimit`]: wall-clock seconds, the one
+//!   exponential backoff, and the token bucket shared by Trakt and Discord.
 //! - [`ids`]: typed Discord identifiers.
 //! - [`trakt`]: the Trakt API v1 client, its inputs and the activity model.
 //! - [`store`]: everything remembered, in one sled database (every sled call).
@@ -19,12 +21,15 @@
 //! `main.rs` only parses the command line and calls into this library.
 
 pub mod app;
+pub mod backoff;
+pub mod clock;
 pub mod config;
 pub mod deliver;
 pub mod discord;
 pub mod format;
 pub mod ids;
 pub mod poller;
+pub mod ratelimit;
 pub mod store;
 pub mod telemetry;
 pub mod trakt;

@@ -12,7 +12,8 @@ use tokio::sync::Notify;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-use crate::deliver::unix_now;
+use crate::backoff::Backoff;
+use crate::clock::unix_now;
 use crate::store::{PollCommit, PollItem, ShowFollowers, Store};
 use crate::trakt::url::{batches, MAX_URL_LEN};
 use crate::trakt::{ActionSet, Fetched, ShowRef, TraktClient, TraktError, TraktTime};
@@ -131,8 +132,7 @@ pub fn route(
 
 /// Backoff for a show after `failures` consecutive failures: interval × 2ⁿ, capped.
 pub fn show_backoff(interval: Duration, failures: u32) -> Duration {
-    let factor = 1u32 << failures.min(16);
-    interval.saturating_mul(factor).min(MAX_SHOW_BACKOFF)
+    Backoff::new(interval.saturating_mul(2), MAX_SHOW_BACKOFF).delay(failures)
 }
 
 /// Counters, for logs and benchmarks.

@@ -13,8 +13,8 @@ use trakt_herald::deliver::{Deliverer, DeliveryStats};
 use trakt_herald::discord::rest::DiscordRest;
 use trakt_herald::format;
 use trakt_herald::ids::{ChannelId, GuildId, UserId};
+use trakt_herald::ratelimit::RateLimiter;
 use trakt_herald::store::{NewFollow, PollCommit, PollItem, Store};
-use trakt_herald::trakt::ratelimit::RateLimiter;
 use trakt_herald::trakt::{ActionSet, Activity, TraktTime};
 
 use super::gen::{self, Gen, SynthShow};

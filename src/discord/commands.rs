@@ -9,8 +9,8 @@ use std::time::Duration;
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
+use crate::clock::unix_now;
 use crate::config::LimitsConfig;
-use crate::deliver::unix_now;
 use crate::format;
 use crate::ids::{ChannelId, GuildId, UserId};
 use crate::store::{FollowOutcome, NewFollow, Store, StoreError, SubState, Subscription};

@@ -381,6 +381,24 @@ impl Store {
         ]
     }
 
+    /// Run blocking store work on tokio's blocking pool, off the async
+    /// workers: sled is synchronous and fsyncs, and a worker stuck in an fsync
+    /// delays the gateway heartbeat and every interaction. A panic inside `f`
+    /// is resumed in the caller; a runtime shutting down gives
+    /// [`StoreError::ShuttingDown`].
+    pub async fn blocking<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        match tokio::task::spawn_blocking(move || f(&store)).await {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(StoreError::ShuttingDown),
+        }
+    }
+
     /// Write everything to disk.
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;

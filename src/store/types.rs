@@ -21,6 +21,9 @@ pub enum StoreError {
          version {supported}: run a newer trakt-herald, or point storage.path at another directory"
     )]
     SchemaTooNew { found: u32, supported: u32 },
+    /// The runtime is shutting down: blocking store work was not run.
+    #[error("the bot is shutting down")]
+    ShuttingDown,
     /// A new follow would exceed the per-guild limit; nothing was written.
     #[error("this server already follows {limit} shows, the most allowed; unfollow one first")]
     LimitReached { limit: usize },

@@ -22,9 +22,10 @@ use tracing::{debug, warn};
 use super::action::ActionSet;
 use super::error::TraktError;
 use super::model::{Activity, ActivityKey, Timestamps, TraktTime};
-use super::ratelimit::RateLimiter;
 use super::show_ref::ShowRef;
 use super::url::{activity_path, mask_key, ActivityRequest};
+use crate::backoff::Backoff;
+use crate::ratelimit::RateLimiter;
 
 /// The most items one response holds (reference §4).
 pub const PAGE_SIZE: usize = 100;
@@ -66,17 +67,7 @@ impl RetryPolicy {
     /// `[0, 1]` picks a point in the upper half of the exponential delay
     /// ("equal jitter"); after a 503 the wait is at least `overloaded_delay`.
     pub fn delay(&self, attempt: u32, overloaded: bool, jitter: f64) -> Duration {
-        let doublings = attempt.saturating_sub(1).min(20);
-        let full = self
-            .base_delay
-            .saturating_mul(1u32 << doublings)
-            .min(self.max_delay);
-        let jitter = if jitter.is_finite() {
-            jitter.clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        let wait = full / 2 + full.mul_f64(jitter / 2.0);
+        let wait = Backoff::new(self.base_delay, self.max_delay).jittered(attempt, jitter);
         if overloaded {
             wait.max(self.overloaded_delay)
         } else {

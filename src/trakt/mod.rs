@@ -33,7 +33,6 @@ pub mod client;
 pub mod error;
 mod lenient;
 pub mod model;
-pub mod ratelimit;
 pub mod show_ref;
 pub mod url;
 

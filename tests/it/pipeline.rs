@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::time::Instant;
-use trakt_herald::deliver::unix_now;
+use trakt_herald::clock::unix_now;
 use trakt_herald::ids::{ChannelId, GuildId, UserId};
 use trakt_herald::store::{NewFollow, Store, SubState};
 use trakt_herald::trakt::{Action, ActionSet, ShowRef, TraktTime};
