@@ -56,7 +56,7 @@ pub async fn run_with_store(
     let rest = DiscordRest::new(
         &config.discord.api_base,
         config.discord_token(),
-        Duration::from_secs(15),
+        crate::http::DISCORD_REST_TIMEOUT,
     )
     .context("cannot build the Discord client")?;
 

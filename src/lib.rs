@@ -14,7 +14,9 @@
 //! - [`format`]: pure rendering of activities into Discord embeds, and packing.
 //! - [`poller`]: which shows are due, batching, routing, per-show backoff.
 //! - [`deliver`]: drains the outbox to Discord, exactly once per channel.
+//! - [`http`]: the one reqwest client set-up (timeouts, no proxy for loopback).
 //! - [`discord`]: the serenity/poise client, slash commands, REST sender.
+//! - [`shutdown`]: the cancellation token and the fatal reason to stop.
 //! - [`app`]: the running bot (start-up, shutdown) and offline CLI actions.
 //! - [`telemetry`]: logging set-up.
 //!
@@ -27,9 +29,11 @@ pub mod config;
 pub mod deliver;
 pub mod discord;
 pub mod format;
+pub mod http;
 pub mod ids;
 pub mod poller;
 pub mod ratelimit;
+pub mod shutdown;
 pub mod store;
 pub mod telemetry;
 pub mod trakt;

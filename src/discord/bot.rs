@@ -3,17 +3,11 @@
 //! overwrite on READY, in a guild or globally), and a clean shutdown when the
 //! cancellation token fires.
 
-use std::time::Duration;
-
 use poise::serenity_prelude as serenity;
 use tokio_util::sync::CancellationToken;
 
 use super::commands::{self, CommandError, Data};
-use super::is_loopback;
 use crate::config::{Config, DEFAULT_DISCORD_API_BASE};
-
-/// Timeout of one REST call made through serenity.
-const REST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Why the Discord client stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -28,14 +22,7 @@ pub enum BotError {
 /// (it ignores the proxy and would call discord.com directly).
 pub fn build_http(config: &Config) -> Result<serenity::Http, BotError> {
     let base = config.discord.api_base.trim_end_matches('/');
-    // serenity's own client has no timeout: a stalled answer would hang a command.
-    let mut client = reqwest::Client::builder().timeout(REST_TIMEOUT);
-    if is_loopback(base) {
-        // A local Discord (a test fake) is never reached through a proxy
-        // picked up from HTTP_PROXY/ALL_PROXY.
-        client = client.no_proxy();
-    }
-    let client = client
+    let client = crate::http::builder(base, crate::http::DISCORD_REST_TIMEOUT)
         .build()
         .map_err(|e| BotError::Start(e.without_url().to_string()))?;
     let builder = serenity::HttpBuilder::new(config.discord_token()).client(client);
@@ -96,19 +83,4 @@ pub async fn run(config: &Config, data: Data, cancel: CancellationToken) -> Resu
         .start()
         .await
         .map_err(|e| BotError::Gateway(e.to_string()))
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::discord::is_loopback;
-
-    #[test]
-    fn loopback_bases() {
-        assert!(is_loopback("http://127.0.0.1:4567"));
-        assert!(is_loopback("http://localhost:80/"));
-        assert!(is_loopback("http://[::1]:9"));
-        assert!(!is_loopback("https://discord.com"));
-        assert!(!is_loopback("http://10.0.0.1"));
-        assert!(!is_loopback("not a url"));
-    }
 }

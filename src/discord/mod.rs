@@ -10,19 +10,6 @@ use poise::serenity_prelude as serenity;
 
 use crate::format::Embed;
 
-/// Whether `base` names this machine (`localhost`, 127.0.0.0/8, `::1`).
-pub(crate) fn is_loopback(base: &str) -> bool {
-    match url::Url::parse(base)
-        .ok()
-        .and_then(|u| u.host().map(|h| h.to_owned()))
-    {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
 /// Our embed as a serenity builder (for interaction replies).
 pub fn to_serenity_embed(embed: &Embed) -> serenity::CreateEmbed {
     let mut out = serenity::CreateEmbed::new();

@@ -66,15 +66,8 @@ impl DiscordRest {
             })?;
         auth.set_sensitive(true);
         headers.insert(AUTHORIZATION, auth);
-        let mut http = reqwest::Client::builder();
-        if super::is_loopback(api_base) {
-            // A local Discord (a test fake) is never reached through a proxy
-            // picked up from HTTP_PROXY/ALL_PROXY.
-            http = http.no_proxy();
-        }
-        let http = http
+        let http = crate::http::builder(api_base, timeout)
             .default_headers(headers)
-            .timeout(timeout)
             .user_agent(concat!(
                 "DiscordBot (https://github.com/trakt-herald, ",
                 env!("CARGO_PKG_VERSION"),

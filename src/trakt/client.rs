@@ -210,10 +210,8 @@ impl TraktClient {
                 reason: "trakt.timeout must be above 0".to_owned(),
             });
         }
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
+        let http = crate::http::builder(base_url, timeout)
             .connect_timeout(timeout)
-            .no_proxy()
             .user_agent(concat!("trakt-herald/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| TraktError::Client {
