@@ -1,0 +1,120 @@
+//! `/activity`: recent Trakt activity for a show, over a window given in
+//! humantime (`since`, at most 30 days), measured on Trakt's clock.
+
+use std::time::Duration;
+
+use poise::CreateReply;
+
+use super::{parse_actions, parse_show, reply_public, trakt_error, with_deferral};
+use super::{CommandError, Context};
+use crate::format;
+use crate::trakt::{TraktError, TraktTime};
+
+/// Longest window `/activity` may look back.
+pub const MAX_SINCE: Duration = Duration::from_secs(30 * 24 * 3600);
+/// `/activity`'s window when none is given.
+pub const DEFAULT_SINCE: Duration = Duration::from_secs(24 * 3600);
+
+/// Parse `/activity`'s `since` (humantime), naming the accepted forms when wrong.
+pub fn parse_since(input: Option<&str>) -> Result<Duration, CommandError> {
+    let Some(raw) = input.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(DEFAULT_SINCE);
+    };
+    let d = humantime::parse_duration(raw).map_err(|_| {
+        CommandError::User(format!(
+            "`{}` is not a duration I understand. Use forms like `30m`, `2h`, `3days` or `1week` (at most 30 days).",
+            format::escape_markdown(&raw.chars().take(50).collect::<String>())
+        ))
+    })?;
+    if d.is_zero() || d > MAX_SINCE {
+        return Err(CommandError::user(
+            "`since` must be between 1s and 30 days, e.g. `2h` or `3days`.",
+        ));
+    }
+    Ok(d)
+}
+
+/// Show recent Trakt activity for a show.
+#[poise::command(slash_command, guild_only)]
+pub async fn activity(
+    ctx: Context<'_>,
+    #[description = "Trakt slug (the-walking-dead) or TVDB id (153021)"] show: String,
+    #[description = "Comma list of actions (default: all)"] actions: Option<String>,
+    #[description = "How far back, e.g. 30m, 2h, 3days (default: 1day)"] since: Option<String>,
+) -> Result<(), CommandError> {
+    let show = parse_show(&show)?;
+    let actions = parse_actions(actions.as_deref())?;
+    let window = parse_since(since.as_deref())?;
+    let data = ctx.data();
+    let trakt = data.trakt.clone();
+    let lookup_show = show.clone();
+    let fut = async move {
+        // Trakt's clock, not ours: one page tells the time (and the show's
+        // title, when anything happened to it lately), then ask for the
+        // window behind it.
+        let info = trakt.lookup_show(&lookup_show).await?;
+        let start = TraktTime(info.current.0).minus_secs(window.as_secs());
+        let fetched = trakt
+            .fetch(std::slice::from_ref(&lookup_show), actions, Some(start))
+            .await?;
+        Ok::<_, TraktError>((info.title, fetched))
+    };
+    let (result, deferred) = with_deferral(ctx, fut).await?;
+    let (known_title, fetched) = result.map_err(|e| trakt_error(&show, e))?;
+    let mut items: Vec<_> = fetched
+        .activities
+        .iter()
+        .filter(|a| a.subject_show().is_none_or(|s| s.is(&show)))
+        .collect();
+    let title = items
+        .iter()
+        .find_map(|a| a.subject_show().and_then(|s| s.title.clone()))
+        .or(known_title)
+        .unwrap_or_else(|| show.to_string());
+    let span = humantime::format_duration(window).to_string();
+    if items.is_empty() {
+        let text = format!(
+            "No activity in the last {span} for **{}**.",
+            format::escape_markdown(&title)
+        );
+        return reply_public(ctx, deferred, CreateReply::default().content(text)).await;
+    }
+    items.reverse(); // newest first
+    let total = items.len();
+    let embeds: Vec<format::Embed> = items.iter().take(10).map(|a| format::render(a)).collect();
+    let message = format::pack(embeds)
+        .into_iter()
+        .next()
+        .unwrap_or(format::Message { embeds: Vec::new() });
+    let shown = message.embeds.len();
+    let mut reply = CreateReply::default().content(format!(
+        "Latest activity for **{}** in the last {span}: {shown} of {total}.",
+        format::escape_markdown(&title)
+    ));
+    for e in &message.embeds {
+        reply = reply.embed(crate::discord::to_serenity_embed(e));
+    }
+    reply_public(ctx, deferred, reply).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_forms() {
+        assert_eq!(parse_since(None).expect("default"), DEFAULT_SINCE);
+        assert_eq!(
+            parse_since(Some("2h")).expect("2h"),
+            Duration::from_secs(7200)
+        );
+        assert_eq!(
+            parse_since(Some("3days")).expect("3d"),
+            Duration::from_secs(3 * 86400)
+        );
+        let err = parse_since(Some("yesterday")).expect_err("bad").to_string();
+        assert!(err.contains("`yesterday`") && err.contains("2h"), "{err}");
+        assert!(parse_since(Some("90days")).is_err());
+        assert!(parse_since(Some("0s")).is_err());
+    }
+}

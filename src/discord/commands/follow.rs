@@ -1,0 +1,77 @@
+//! `/follow`: a moderator makes this channel follow a show (all actions or a
+//! list), within the server's follow limit; re-following updates the actions.
+
+use poise::CreateReply;
+
+use super::{describe_actions, ids, parse_actions, parse_show, reply_public, trakt_error};
+use super::{with_deferral, CommandError, Context};
+use crate::clock::unix_now;
+use crate::format;
+use crate::store::{FollowOutcome, NewFollow, StoreError};
+
+/// Follow a show in this channel: its Trakt activity will be posted here.
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_CHANNELS",
+    required_permissions = "MANAGE_CHANNELS"
+)]
+pub async fn follow(
+    ctx: Context<'_>,
+    #[description = "Trakt slug (the-walking-dead) or TVDB id (153021)"] show: String,
+    #[description = "Comma list: watching, scrobble, checkin, seen, collection, rating, watchlist, shout, review, created, item_added (default: all)"]
+    actions: Option<String>,
+) -> Result<(), CommandError> {
+    let (guild, channel, user) = ids(ctx)?;
+    let show = parse_show(&show)?;
+    let actions = parse_actions(actions.as_deref())?;
+    let data = ctx.data();
+    let existing = data
+        .store
+        .channel_follows(channel)?
+        .into_iter()
+        .find(|s| s.show == show);
+    if existing.is_none()
+        && data.store.guild_follow_count(guild)? >= data.limits.max_follows_per_guild
+    {
+        return Err(StoreError::LimitReached {
+            limit: data.limits.max_follows_per_guild,
+        }
+        .into());
+    }
+    let (lookup, deferred) = with_deferral(ctx, data.trakt.lookup_show(&show)).await?;
+    let info = lookup.map_err(|e| trakt_error(&show, e))?;
+    // Trakt names the show only when something happened to it lately: a
+    // re-follow keeps the title it had rather than falling back to the slug.
+    let title = info
+        .title
+        .clone()
+        .or_else(|| existing.map(|s| s.title))
+        .unwrap_or_else(|| show.to_string());
+    let outcome = data.store.follow(NewFollow {
+        guild,
+        channel,
+        show: show.clone(),
+        title: title.clone(),
+        actions,
+        created_by: user,
+        now: unix_now(),
+        start_watermark: Some(info.current),
+        max_per_guild: data.limits.max_follows_per_guild,
+    })?;
+    // A confirmed follow must survive a crash.
+    data.store.flush()?;
+    let shown = format::escape_markdown(&title);
+    let text = match outcome {
+        FollowOutcome::Created => format!(
+            "📺 This channel now follows **{shown}** (`{show}`) for {}.",
+            describe_actions(actions)
+        ),
+        FollowOutcome::Updated { previous } => format!(
+            "📺 Updated: this channel follows **{shown}** (`{show}`) for {} (was: {}).",
+            describe_actions(actions),
+            describe_actions(previous)
+        ),
+    };
+    reply_public(ctx, deferred, CreateReply::default().content(text)).await
+}

@@ -1,0 +1,49 @@
+//! `/follows`: lists the shows this channel follows, their actions and state
+//! (active, paused, disabled and why), ephemerally.
+
+use poise::serenity_prelude as serenity;
+use poise::CreateReply;
+
+use super::{describe_actions, ids, CommandError, Context};
+use crate::format;
+use crate::store::SubState;
+
+/// List the shows this channel follows.
+#[poise::command(slash_command, guild_only, ephemeral)]
+pub async fn follows(ctx: Context<'_>) -> Result<(), CommandError> {
+    let (_, channel, _) = ids(ctx)?;
+    let subs = ctx.data().store.channel_follows(channel)?;
+    if subs.is_empty() {
+        ctx.send(
+            CreateReply::default()
+                .content("This channel follows no show yet. A moderator can add one with /follow.")
+                .ephemeral(true),
+        )
+        .await?;
+        return Ok(());
+    }
+    let mut lines = Vec::new();
+    for s in &subs {
+        let state = match &s.state {
+            SubState::Active => "active".to_owned(),
+            SubState::Paused { since } => format!("paused since <t:{since}:R>"),
+            SubState::Disabled { reason, since } => {
+                format!("⚠️ disabled since <t:{since}:R>: {reason}. /follow it again to resume")
+            }
+        };
+        lines.push(format!(
+            "• **{}** (`{}`): {} — {}",
+            format::escape_markdown(&s.title),
+            s.show,
+            describe_actions(s.actions),
+            state
+        ));
+    }
+    let description = format::truncate(&lines.join("\n"), format::limits::DESCRIPTION);
+    let embed = serenity::CreateEmbed::new()
+        .title(format!("Follows in this channel ({})", subs.len()))
+        .description(description);
+    ctx.send(CreateReply::default().embed(embed).ephemeral(true))
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! `/unfollow`: a moderator stops this channel following a show; the show
+//! option autocompletes from the channel's follows.
+
+use poise::serenity_prelude as serenity;
+use poise::CreateReply;
+
+use super::{ids, parse_show, CommandError, Context};
+use crate::format;
+use crate::ids::ChannelId;
+use crate::store::Subscription;
+
+async fn autocomplete_followed(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let channel = ChannelId(ctx.channel_id().get());
+    let follows = ctx
+        .data()
+        .store
+        .channel_follows(channel)
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "autocomplete: cannot read follows");
+            Vec::new()
+        });
+    serenity::CreateAutocompleteResponse::new().set_choices(follow_choices(&follows, partial))
+}
+
+/// Discord shows at most this many autocomplete choices.
+const MAX_CHOICES: usize = 25;
+/// Discord's limit on a choice's name and value.
+const MAX_CHOICE_CHARS: usize = 100;
+
+/// The follows matching what the user typed (case-insensitive, slug or title):
+/// those that start with it first, then those that contain it, each group in
+/// the store's order; at most [`MAX_CHOICES`].
+fn follow_choices(follows: &[Subscription], typed: &str) -> Vec<serenity::AutocompleteChoice> {
+    let typed = typed.trim().to_lowercase();
+    let rank = |s: &Subscription| {
+        let slug = s.show.to_string();
+        let title = s.title.to_lowercase();
+        if slug.starts_with(&typed) || title.starts_with(&typed) {
+            Some(0)
+        } else if slug.contains(&typed) || title.contains(&typed) {
+            Some(1)
+        } else {
+            None
+        }
+    };
+    let mut ranked: Vec<(u8, &Subscription)> = follows
+        .iter()
+        .filter_map(|s| rank(s).map(|r| (r, s)))
+        .collect();
+    ranked.sort_by_key(|(r, _)| *r); // stable: store order within a rank
+    ranked
+        .into_iter()
+        .take(MAX_CHOICES)
+        .map(|(_, s)| {
+            let slug = s.show.to_string();
+            let label = if s.title == slug {
+                slug.clone()
+            } else {
+                format!("{} ({slug})", s.title)
+            };
+            let label: String = label.chars().take(MAX_CHOICE_CHARS).collect();
+            serenity::AutocompleteChoice::new(label, slug)
+        })
+        .collect()
+}
+
+/// Stop following a show in this channel.
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_CHANNELS",
+    required_permissions = "MANAGE_CHANNELS"
+)]
+pub async fn unfollow(
+    ctx: Context<'_>,
+    #[description = "A show this channel follows"]
+    #[autocomplete = "autocomplete_followed"]
+    show: String,
+) -> Result<(), CommandError> {
+    let (_, channel, _) = ids(ctx)?;
+    let show = parse_show(&show)?;
+    let store = &ctx.data().store;
+    match store.unfollow(channel, &show)? {
+        Some(sub) => {
+            store.flush()?;
+            let text = format!(
+                "This channel no longer follows **{}** (`{}`).",
+                format::escape_markdown(&sub.title),
+                sub.show
+            );
+            ctx.send(CreateReply::default().content(text)).await?;
+            Ok(())
+        }
+        None => Err(CommandError::User(format!(
+            "This channel does not follow `{show}`. /follows lists what it follows."
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{GuildId, UserId};
+    use crate::store::SubState;
+    use crate::trakt::{ActionSet, ShowRef};
+
+    fn sub(slug: &str, title: &str) -> Subscription {
+        Subscription {
+            guild: GuildId(1),
+            channel: ChannelId(2),
+            show: ShowRef::parse(slug).expect("slug"),
+            title: title.to_owned(),
+            actions: ActionSet::all(),
+            created_by: UserId(3),
+            created_at: 0,
+            state: SubState::Active,
+            since: None,
+        }
+    }
+
+    fn values(choices: &[serenity::AutocompleteChoice]) -> Vec<String> {
+        choices
+            .iter()
+            .map(|c| serde_json::to_value(c).expect("json")["value"].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn choices_rank_prefix_matches_first_and_stop_at_25() {
+        let follows = vec![
+            sub("fear-the-walking-dead", "Fear the Walking Dead"),
+            sub("the-walking-dead", "The Walking Dead"),
+            sub("lost", "lost"),
+        ];
+        let got = follow_choices(&follows, " The ");
+        assert_eq!(
+            values(&got),
+            ["\"the-walking-dead\"", "\"fear-the-walking-dead\""]
+        );
+        let names: Vec<String> = follow_choices(&follows, "lo")
+            .iter()
+            .map(|c| serde_json::to_value(c).expect("json")["name"].to_string())
+            .collect();
+        assert_eq!(names, ["\"lost\""], "no repeated slug when it is the title");
+        let many: Vec<Subscription> = (0..40).map(|i| sub(&format!("s-{i}"), "x")).collect();
+        assert_eq!(follow_choices(&many, "").len(), MAX_CHOICES);
+        let long = sub("a", &"t".repeat(300));
+        let name = serde_json::to_value(&follow_choices(&[long], "")[0]).expect("json")["name"]
+            .as_str()
+            .expect("name")
+            .chars()
+            .count();
+        assert_eq!(name, MAX_CHOICE_CHARS);
+    }
+}
