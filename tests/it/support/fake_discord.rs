@@ -324,9 +324,30 @@ struct InteractionRecord {
 }
 
 enum GatewayCommand {
-    Dispatch { event: String, data: Value },
+    Dispatch {
+        event: String,
+        data: Value,
+    },
     Reconnect,
     InvalidSession,
+    /// End the connection without a close frame (a cut network).
+    Cut,
+}
+
+/// How the fake's gateway treats connections; see [`FakeDiscord::set_gateway_mode`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum GatewayMode {
+    /// HELLO, IDENTIFY/RESUME, READY, heartbeats: a working Discord.
+    #[default]
+    Normal,
+    /// Accept TCP and close it at once: the websocket handshake fails.
+    Refuse,
+    /// Accept TCP and never answer the websocket handshake.
+    Stall,
+    /// Complete the websocket handshake, then never send HELLO.
+    NoHello,
+    /// Answer every IDENTIFY and RESUME with close 4004 (token refused).
+    RejectToken,
 }
 
 /// Everything the fake has seen, for `wait_for` predicates.
@@ -356,6 +377,7 @@ pub struct State {
     next_id: u64,
     /// `None`: [`CALLBACK_DEADLINE`].
     callback_deadline: Option<Duration>,
+    gateway_mode: GatewayMode,
 }
 
 impl std::fmt::Debug for GatewayCommand {
@@ -364,6 +386,7 @@ impl std::fmt::Debug for GatewayCommand {
             Self::Dispatch { event, .. } => write!(f, "Dispatch({event})"),
             Self::Reconnect => f.write_str("Reconnect"),
             Self::InvalidSession => f.write_str("InvalidSession"),
+            Self::Cut => f.write_str("Cut"),
         }
     }
 }
@@ -731,6 +754,16 @@ impl FakeDiscord {
     /// Sends op 9 INVALID SESSION (not resumable): the client should identify again.
     pub async fn invalidate_session(&self) {
         self.send_gateway(GatewayCommand::InvalidSession).await;
+    }
+
+    /// How the gateway treats connections from now on (open ones keep going).
+    pub fn set_gateway_mode(&self, mode: GatewayMode) {
+        self.shared.update(|state| state.gateway_mode = mode);
+    }
+
+    /// Ends the current gateway connection without a close frame.
+    pub async fn cut_gateway(&self) {
+        self.send_gateway(GatewayCommand::Cut).await;
     }
 
     async fn send_gateway(&self, command: GatewayCommand) {

@@ -2,6 +2,7 @@
 //! HELLO → IDENTIFY (token and intents checked, recorded) → READY; heartbeats
 //! answered with op 11; RESUME answered with RESUMED; dispatches and
 //! reconnect requests come from the test through the session's channel.
+//! [`GatewayMode`] makes it refuse, stall, stay silent or refuse the token.
 
 use std::sync::Arc;
 
@@ -14,7 +15,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{objects, GatewayCommand, Identify, Resume, Shared, HEARTBEAT_INTERVAL_MS, TOKEN};
+use super::{objects, GatewayCommand, GatewayMode, Identify, Resume, Shared};
+use super::{HEARTBEAT_INTERVAL_MS, TOKEN};
 
 /// GUILD_MEMBERS, GUILD_PRESENCES and MESSAGE_CONTENT: refused with close 4014.
 const PRIVILEGED_INTENTS: u64 = (1 << 1) | (1 << 8) | (1 << 15);
@@ -23,6 +25,8 @@ const PRIVILEGED_INTENTS: u64 = (1 << 1) | (1 << 8) | (1 << 15);
 enum Action {
     Send(Value),
     Close(u16, &'static str),
+    /// End the connection without a close frame.
+    Drop,
 }
 
 /// Accepts gateway connections until aborted; dropping this future ends them all.
@@ -38,9 +42,28 @@ pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
 }
 
 async fn connection(stream: TcpStream, shared: Arc<Shared>) {
+    let mode = shared.lock().gateway_mode;
+    match mode {
+        GatewayMode::Refuse | GatewayMode::Stall => {
+            shared.update(|state| state.gateway_connections += 1);
+            if mode == GatewayMode::Stall {
+                // Held open, never answered, until the fake is dropped.
+                let _held = stream;
+                std::future::pending::<()>().await;
+            }
+            return;
+        }
+        GatewayMode::Normal | GatewayMode::NoHello | GatewayMode::RejectToken => {}
+    }
     let Ok(socket) = tokio_tungstenite::accept_async(stream).await else {
         return;
     };
+    if mode == GatewayMode::NoHello {
+        shared.update(|state| state.gateway_connections += 1);
+        let (_sink, mut source) = socket.split();
+        while let Some(Ok(_)) = source.next().await {}
+        return;
+    }
     let (mut sink, mut source) = socket.split();
     let (tx, mut rx) = mpsc::unbounded_channel();
     shared.update(|state| state.gateway_connections += 1);
@@ -65,6 +88,7 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>) {
                     let _ = sink.send(Message::Close(Some(frame))).await;
                     break 'connection;
                 }
+                Action::Drop => break 'connection,
             };
             if sent.is_err() {
                 break 'connection;
@@ -137,7 +161,7 @@ fn identify(
             token: token.to_owned(),
             intents,
         });
-        if bare_token(token) != TOKEN {
+        if bare_token(token) != TOKEN || state.gateway_mode == GatewayMode::RejectToken {
             return vec![Action::Close(4004, "Authentication failed.")];
         }
         if intents & PRIVILEGED_INTENTS != 0 {
@@ -172,7 +196,7 @@ fn resume(
             session_id: session_id.clone(),
             seq,
         });
-        if bare_token(token) != TOKEN {
+        if bare_token(token) != TOKEN || state.gateway_mode == GatewayMode::RejectToken {
             return vec![Action::Close(4004, "Authentication failed.")];
         }
         let Some(last) = state.sessions.get_mut(&session_id) else {
@@ -209,6 +233,7 @@ fn on_command(shared: &Shared, session: &Option<String>, command: GatewayCommand
                 json!({ "op": 7, "d": null, "s": null, "t": null }),
             )]
         }
+        GatewayCommand::Cut => vec![Action::Drop],
         GatewayCommand::InvalidSession => {
             shared.update(|state| {
                 state.sessions.remove(session_id);
