@@ -1,6 +1,7 @@
 //! The running bot: opens the store, starts the poller and the delivery worker
 //! (each spawned once, each watching one cancellation token), connects to
-//! Discord, and on SIGINT/SIGTERM stops everything in order and flushes sled.
+//! Discord, and on SIGINT/SIGTERM (or a fatal error such as a refused token)
+//! stops everything in order, within a bounded grace, and flushes sled.
 //! Also the offline CLI actions (`export`, `import`).
 
 use std::path::Path;
@@ -18,40 +19,51 @@ use crate::discord::commands::Data;
 use crate::discord::rest::DiscordRest;
 use crate::poller::{PollStats, Poller};
 use crate::ratelimit::RateLimiter;
+use crate::shutdown::Shutdown;
 use crate::store::Store;
 use crate::trakt::TraktClient;
 
-/// How long shutdown waits for the loops to finish what they are doing. A
-/// message still unanswered then is abandoned safely: it stays recorded as in
-/// flight and is resent with the same nonce on the next start.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How long shutdown waits for the loops once the Discord client is stopped
+/// (they were cancelled at the same moment, so this is rarely used). A message
+/// still unanswered then is abandoned safely: it stays recorded as in flight
+/// and is resent with the same nonce on the next start. With
+/// [`bot::STOP_GRACE`] this keeps a stop under 5 s in every state.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(2500);
 
 /// Run the bot until SIGINT/SIGTERM or a fatal error.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let cancel = CancellationToken::new();
-    let signals = cancel.clone();
-    tokio::spawn(async move {
-        wait_for_signal().await;
-        tracing::info!("shutting down");
-        signals.cancel();
-    });
+    listen_for_signals(cancel.clone())?;
     run_until(config, cancel).await
 }
 
 /// Run the bot until `cancel` fires (or the Discord client fails), then stop
 /// the loops, let in-flight messages finish, and flush the store.
 pub async fn run_until(config: Config, cancel: CancellationToken) -> anyhow::Result<()> {
-    let store = Store::open(&config.storage.path, config.storage.cache_mb)
-        .with_context(|| format!("cannot open the store at {}", config.storage.path.display()))?;
+    // `Store::open` waits (sleeping) for a closing handle's lock: not on a worker.
+    let path = config.storage.path.clone();
+    let cache_mb = config.storage.cache_mb;
+    let open = tokio::task::spawn_blocking(move || Store::open(&path, cache_mb));
+    let store = tokio::select! {
+        opened = open => opened.context("the store could not be opened")?,
+        () = cancel.cancelled() => {
+            tracing::info!("stopped before the store was open");
+            return Ok(());
+        }
+    }
+    .with_context(|| format!("cannot open the store at {}", config.storage.path.display()))?;
     run_with_store(config, store, cancel).await
 }
 
 /// As [`run_until`], with a store the caller opened (tests keep a handle to it).
+/// A fatal reason (see [`crate::shutdown::Fatal`]) comes back as the error, after a clean stop.
 pub async fn run_with_store(
     config: Config,
     store: Store,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
+    let shutdown = Shutdown::new(cancel);
+    let cancel = shutdown.token().clone();
     let trakt = TraktClient::new(&config.trakt).context("cannot build the Trakt client")?;
     let rest = DiscordRest::new(
         &config.discord.api_base,
@@ -95,41 +107,55 @@ pub async fn run_with_store(
         limits: config.limits,
         defer_after: Duration::from_millis(2000),
     };
-    let outcome = bot::run(&config, data, cancel.clone()).await;
+    let outcome = bot::run(&config, data, &shutdown).await;
     cancel.cancel();
+    let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
     for (name, task) in [("delivery", delivery_task), ("poller", poll_task)] {
-        match tokio::time::timeout(SHUTDOWN_GRACE, task).await {
+        match tokio::time::timeout_at(deadline, task).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::error!(task = name, error = %e, "task ended abnormally"),
             Err(_) => tracing::warn!(task = name, "task did not stop in time"),
         }
     }
-    store.flush().context("cannot flush the store")?;
+    store
+        .blocking(|s| s.flush())
+        .await
+        .context("cannot flush the store")?;
     tracing::info!("stopped");
+    if let Some(fatal) = shutdown.fatal() {
+        return Err(fatal.into());
+    }
     outcome.map_err(anyhow::Error::from)
 }
 
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the bot");
-                let _ = tokio::signal::ctrl_c().await;
-            }
+/// SIGTERM or SIGINT (Ctrl-C) cancels `cancel`. The handlers are installed
+/// before this returns, so a signal sent right after start is not lost.
+#[cfg(unix)]
+fn listen_for_signals(cancel: CancellationToken) -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    tokio::spawn(async move {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!(signal = name, "shutting down");
+        cancel.cancel();
+    });
+    Ok(())
+}
+
+/// Ctrl-C cancels `cancel`.
+#[cfg(not(unix))]
+fn listen_for_signals(cancel: CancellationToken) -> anyhow::Result<()> {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::info!("shutting down");
+            cancel.cancel();
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+    });
+    Ok(())
 }
 
 /// `trakt-herald export`: every subscription as JSON.

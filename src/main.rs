@@ -2,9 +2,13 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use trakt_herald::config::{Config, ProcessEnv};
+
+/// How long the exit waits for tasks still running after the bot stopped.
+const RUNTIME_STOP_GRACE: Duration = Duration::from_millis(300);
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +46,8 @@ enum Command {
     },
 }
 
+/// Exit 0 on success (a signal included); on an error, one line on stderr and
+/// exit 2 (a refused Discord token among them).
 fn main() -> ExitCode {
     match run(Cli::parse().command) {
         Ok(()) => ExitCode::SUCCESS,
@@ -65,7 +71,12 @@ fn run(command: Command) -> anyhow::Result<()> {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(trakt_herald::app::run(config))?;
+            let outcome = runtime.block_on(trakt_herald::app::run(config));
+            // The store is flushed by now. What the Discord client may leave
+            // behind (a shard still connecting, a DNS lookup on the blocking
+            // pool) must not hold the exit.
+            runtime.shutdown_timeout(RUNTIME_STOP_GRACE);
+            outcome?;
         }
         Command::Export { config } => {
             let config = Config::load_offline(&config, &ProcessEnv)?;

@@ -1,13 +1,17 @@
 //! The serenity client: REST pointed at `discord.api_base`, non-privileged
 //! intents, the poise framework with our commands (registered with one bulk
-//! overwrite on READY, in a guild or globally), and a clean shutdown when the
-//! cancellation token fires.
+//! overwrite on READY, in a guild or globally), a token check before
+//! connecting, and a bounded shutdown when the cancellation token fires (or a
+//! refused token, which is fatal).
+
+use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
-use tokio_util::sync::CancellationToken;
 
 use super::commands::{self, CommandError, Data};
+use crate::backoff::Backoff;
 use crate::config::{Config, DEFAULT_DISCORD_API_BASE};
+use crate::shutdown::{Fatal, Shutdown};
 
 /// Why the Discord client stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -33,9 +37,98 @@ pub fn build_http(config: &Config) -> Result<serenity::Http, BotError> {
     })
 }
 
-/// Connect, register the commands, and serve interactions until `cancel` fires.
-pub async fn run(config: &Config, data: Data, cancel: CancellationToken) -> Result<(), BotError> {
-    let guild = config.discord.guild_id.map(serenity::GuildId::new);
+/// How long the Discord client may take to close its shard once told to stop.
+/// Past it the client is abandoned: serenity's shard queuer, when it is still
+/// connecting or waiting to retry, never reports back.
+pub const STOP_GRACE: Duration = Duration::from_millis(1500);
+/// The start-up check's retries while Discord's REST API cannot be reached.
+const CHECK_BACKOFF: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
+
+/// Whether Discord refused the bot token: close 4004 on the gateway, or 401
+/// from the REST API. No retry can fix that.
+pub fn is_token_refused(error: &serenity::Error) -> bool {
+    match error {
+        serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication) => true,
+        serenity::Error::Http(e) => e.status_code().is_some_and(|s| s.as_u16() == 401),
+        _ => false,
+    }
+}
+
+/// Connect, register the commands, and serve interactions until the shutdown
+/// token fires. A refused token is recorded as [`Fatal::DiscordTokenRefused`]
+/// on `shutdown` (and cancels it) instead of being retried. Returns at most
+/// [`STOP_GRACE`] after cancellation, whatever state the connection is in.
+pub async fn run(config: &Config, data: Data, shutdown: &Shutdown) -> Result<(), BotError> {
+    let cancel = shutdown.token();
+    let http = build_http(config)?;
+    if !check_token(&http, shutdown).await {
+        return Ok(());
+    }
+    let intents = serenity::GatewayIntents::GUILDS;
+    let builder = serenity::ClientBuilder::new_with_http(http, intents)
+        .framework(framework(config.discord.guild_id, data));
+    let mut client = tokio::select! {
+        built = builder => built.map_err(|e| BotError::Start(e.to_string()))?,
+        () = cancel.cancelled() => return Ok(()),
+    };
+    let shards = client.shard_manager.clone();
+    let start = client.start();
+    tokio::pin!(start);
+    let ended = tokio::select! {
+        ended = &mut start => ended,
+        () = cancel.cancelled() => {
+            let stop = async {
+                shards.shutdown_all().await;
+                // Returns once the shard manager reports the shutdown.
+                let _ = (&mut start).await;
+            };
+            if tokio::time::timeout(STOP_GRACE, stop).await.is_err() {
+                tracing::warn!("the Discord connection did not close in time; leaving it");
+            }
+            return Ok(());
+        }
+    };
+    match ended {
+        Err(e) if is_token_refused(&e) => {
+            shutdown.fail(Fatal::DiscordTokenRefused);
+            Ok(())
+        }
+        other => other.map_err(|e| BotError::Gateway(e.to_string())),
+    }
+}
+
+/// Ask Discord who we are before connecting, so that a refused token stops
+/// the bot at once (serenity would fall back to the real gateway and retry).
+/// Retries, with backoff, while Discord cannot be reached. `false`: stop.
+async fn check_token(http: &serenity::Http, shutdown: &Shutdown) -> bool {
+    let cancel = shutdown.token();
+    let mut failures = 0u32;
+    loop {
+        let answer = tokio::select! {
+            answer = http.get_current_application_info() => answer,
+            () = cancel.cancelled() => return false,
+        };
+        let error = match answer {
+            Ok(_) => return true,
+            Err(e) if is_token_refused(&e) => {
+                shutdown.fail(Fatal::DiscordTokenRefused);
+                return false;
+            }
+            Err(e) => e,
+        };
+        failures = failures.saturating_add(1);
+        let wait = CHECK_BACKOFF.delay(failures);
+        tracing::warn!(%error, retry_in = ?wait, "cannot reach Discord; retrying");
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = cancel.cancelled() => return false,
+        }
+    }
+}
+
+/// poise with our commands, registered on READY (in `guild`, or globally).
+fn framework(guild: Option<u64>, data: Data) -> poise::Framework<Data, CommandError> {
+    let guild = guild.map(serenity::GuildId::new);
     let options = poise::FrameworkOptions {
         commands: commands::all(),
         on_error: |error| Box::pin(commands::on_error(error)),
@@ -43,7 +136,7 @@ pub async fn run(config: &Config, data: Data, cancel: CancellationToken) -> Resu
         initialize_owners: false,
         ..Default::default()
     };
-    let framework = poise::Framework::<Data, CommandError>::builder()
+    poise::Framework::<Data, CommandError>::builder()
         .options(options)
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
@@ -64,23 +157,23 @@ pub async fn run(config: &Config, data: Data, cancel: CancellationToken) -> Resu
                 Ok(data)
             })
         })
-        .build();
+        .build()
+}
 
-    let http = build_http(config)?;
-    let intents = serenity::GatewayIntents::GUILDS;
-    let mut client = serenity::ClientBuilder::new_with_http(http, intents)
-        .framework(framework)
-        .await
-        .map_err(|e| BotError::Start(e.to_string()))?;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    let shards = client.shard_manager.clone();
-    let stopper = cancel.clone();
-    tokio::spawn(async move {
-        stopper.cancelled().await;
-        shards.shutdown_all().await;
-    });
-    client
-        .start()
-        .await
-        .map_err(|e| BotError::Gateway(e.to_string()))
+    #[test]
+    fn only_an_authentication_failure_counts_as_a_refused_token() {
+        let refused = serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication);
+        assert!(is_token_refused(&refused));
+        for other in [
+            serenity::Error::Gateway(serenity::GatewayError::InvalidHandshake),
+            serenity::Error::Gateway(serenity::GatewayError::DisallowedGatewayIntents),
+            serenity::Error::Other("timeout"),
+        ] {
+            assert!(!is_token_refused(&other), "{other:?}");
+        }
+    }
 }

@@ -26,14 +26,18 @@ pub async fn follow(
     let show = parse_show(&show)?;
     let actions = parse_actions(actions.as_deref())?;
     let data = ctx.data();
-    let existing = data
+    let wanted = show.clone();
+    let (existing, count) = data
         .store
-        .channel_follows(channel)?
-        .into_iter()
-        .find(|s| s.show == show);
-    if existing.is_none()
-        && data.store.guild_follow_count(guild)? >= data.limits.max_follows_per_guild
-    {
+        .blocking(move |s| {
+            let existing = s
+                .channel_follows(channel)?
+                .into_iter()
+                .find(|f| f.show == wanted);
+            Ok((existing, s.guild_follow_count(guild)?))
+        })
+        .await?;
+    if existing.is_none() && count >= data.limits.max_follows_per_guild {
         return Err(StoreError::LimitReached {
             limit: data.limits.max_follows_per_guild,
         }
@@ -48,7 +52,7 @@ pub async fn follow(
         .clone()
         .or_else(|| existing.map(|s| s.title))
         .unwrap_or_else(|| show.to_string());
-    let outcome = data.store.follow(NewFollow {
+    let follow = NewFollow {
         guild,
         channel,
         show: show.clone(),
@@ -58,9 +62,16 @@ pub async fn follow(
         now: unix_now(),
         start_watermark: Some(info.current),
         max_per_guild: data.limits.max_follows_per_guild,
-    })?;
-    // A confirmed follow must survive a crash.
-    data.store.flush()?;
+    };
+    // A confirmed follow must survive a crash: flushed before the reply.
+    let outcome = data
+        .store
+        .blocking(move |s| {
+            let outcome = s.follow(follow)?;
+            s.flush()?;
+            Ok(outcome)
+        })
+        .await?;
     let shown = format::escape_markdown(&title);
     let text = match outcome {
         FollowOutcome::Created => format!(

@@ -12,7 +12,11 @@ use crate::store::SubState;
 #[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn follows(ctx: Context<'_>) -> Result<(), CommandError> {
     let (_, channel, _) = ids(ctx)?;
-    let subs = ctx.data().store.channel_follows(channel)?;
+    let subs = ctx
+        .data()
+        .store
+        .blocking(move |s| s.channel_follows(channel))
+        .await?;
     if subs.is_empty() {
         ctx.send(
             CreateReply::default()

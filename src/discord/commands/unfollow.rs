@@ -17,7 +17,8 @@ async fn autocomplete_followed(
     let follows = ctx
         .data()
         .store
-        .channel_follows(channel)
+        .blocking(move |s| s.channel_follows(channel))
+        .await
         .unwrap_or_else(|e| {
             tracing::warn!(error = %e, "autocomplete: cannot read follows");
             Vec::new()
@@ -82,10 +83,20 @@ pub async fn unfollow(
 ) -> Result<(), CommandError> {
     let (_, channel, _) = ids(ctx)?;
     let show = parse_show(&show)?;
-    let store = &ctx.data().store;
-    match store.unfollow(channel, &show)? {
+    let target = show.clone();
+    let removed = ctx
+        .data()
+        .store
+        .blocking(move |s| {
+            let removed = s.unfollow(channel, &target)?;
+            if removed.is_some() {
+                s.flush()?;
+            }
+            Ok(removed)
+        })
+        .await?;
+    match removed {
         Some(sub) => {
-            store.flush()?;
             let text = format!(
                 "This channel no longer follows **{}** (`{}`).",
                 format::escape_markdown(&sub.title),
