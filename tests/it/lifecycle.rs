@@ -307,3 +307,47 @@ async fn a_token_refused_by_the_gateway_ends_the_bot_with_exit_2() {
         .await;
     assert_eq!(identifies, 1, "retried after close 4004");
 }
+
+/// `Store::open` waits, sleeping, while another handle holds the lock: that
+/// wait must not stop the runtime (here one thread) from doing anything else.
+#[tokio::test(flavor = "current_thread")]
+async fn waiting_for_the_store_lock_does_not_block_the_runtime() {
+    use tokio_util::sync::CancellationToken;
+    use trakt_herald::config::Config;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store_path = dir.path().join("store");
+    let held = trakt_herald::store::Store::open(&store_path, 4).expect("open the store");
+    let unreachable = closed_port();
+    let text = config_text(&unreachable, &unreachable, &store_path, &Options::default());
+    let config = Config::from_toml(
+        &text,
+        Path::new("test.toml"),
+        &crate::support::herald::NoEnv,
+    )
+    .expect("test config");
+    let cancel = CancellationToken::new();
+    let run = tokio::spawn(trakt_herald::app::run_until(config, cancel.clone()));
+
+    // While the bot waits for the lock, a timer on the same thread keeps ticking.
+    let began = std::time::Instant::now();
+    let mut ticks = 0;
+    while began.elapsed() < Duration::from_millis(400) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        ticks += 1;
+    }
+    assert!(
+        ticks >= 10,
+        "the runtime was blocked: {ticks} ticks in 400 ms"
+    );
+    assert!(!run.is_finished(), "gave up waiting for the lock too early");
+
+    // Stopped while waiting: a clean return, and the lock is free again.
+    cancel.cancel();
+    let outcome = tokio::time::timeout(WAIT, run)
+        .await
+        .expect("stops while waiting for the store")
+        .expect("no panic");
+    assert!(outcome.is_ok(), "{outcome:?}");
+    drop(held);
+}
