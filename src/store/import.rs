@@ -162,6 +162,10 @@ impl Store {
     /// changed (0 when importing the same file again). Nothing is written when any
     /// subscription is invalid ([`StoreError::InvalidSubscription`]). Watermarks are
     /// not set: the poller starts imported shows as it starts any show without one.
+    /// A subscription the file makes active again whose show no other channel
+    /// actively follows clears the show's stale watermark, like a
+    /// [`follow`](Store::follow) without Trakt's clock, so nothing from the
+    /// pause is fetched.
     /// A subscription imported as not active drops its channel's pending entries
     /// for the show, like an unfollow.
     pub fn import(&self, subs: Vec<Subscription>) -> Result<usize, StoreError> {
@@ -180,6 +184,11 @@ impl Store {
             }
             changed += 1;
             Self::plan_put_sub(&mut plan, sub, old.as_ref())?;
+            let was_active = old.as_ref().is_some_and(|o| o.state.is_active());
+            if sub.state.is_active() && !was_active {
+                // No Trakt clock here: a stale watermark is cleared instead.
+                self.plan_start(&mut plan, &sub.show, sub.channel, None, true)?;
+            }
             if !sub.state.is_active() {
                 inactive.entry(sub.channel).or_default().insert(&sub.show);
             }

@@ -27,6 +27,11 @@
 //! 500 ms), or the store flush at shutdown. So the ack of a channel is on disk
 //! before that channel's next send, and each delivered message costs one fsync,
 //! not two. No fsync runs under the writer lock.
+//!
+//! Should a crash during that fsync keep the new marker but lose the ack
+//! before it (sled replays its log in order, so this is not expected), the
+//! restart sends the new batch (never sent) and then the old one again, with
+//! the same nonce as before (nonces derive from the ids), which Discord drops.
 
 use std::collections::HashSet;
 

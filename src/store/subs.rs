@@ -85,7 +85,7 @@ impl Store {
     /// channel actively follows the show, its watermark is stale: it moves
     /// forward to `at` (never back), or, with no Trakt time known, is cleared so
     /// that the poller starts the show afresh (its first poll posts nothing).
-    fn plan_start(
+    pub(super) fn plan_start(
         &self,
         plan: &mut Plan,
         show: &ShowRef,

@@ -362,3 +362,23 @@ fn one_fsync_per_delivered_message() {
     assert_eq!(store.in_flight(ChannelId(10)).unwrap(), Some(next));
     assert_eq!(store.pending(ChannelId(10), 10).unwrap().len(), 2);
 }
+
+#[test]
+fn an_import_that_reactivates_clears_a_stale_watermark() {
+    let dir = TempDir::new().unwrap();
+    let store = open(&dir);
+    follow_at(&store, 10, "fargo", Some(100));
+    follow_at(&store, 10, "lost", Some(100));
+    follow_at(&store, 11, "lost", Some(100));
+    set_watermark(&store, "fargo", 150);
+    set_watermark(&store, "lost", 150);
+    store.disable_channel(ChannelId(10), "403", 20).unwrap();
+    let mut subs = store.export().unwrap();
+    subs.retain(|s| s.channel == ChannelId(10));
+    for sub in &mut subs {
+        sub.state = SubState::Active;
+    }
+    assert_eq!(store.import(subs).unwrap(), 2);
+    assert_eq!(watermark(&store, "fargo"), None, "restarted by the poller");
+    assert_eq!(watermark(&store, "lost"), Some(150), "11 kept polling it");
+}
