@@ -10,5 +10,6 @@ mod format_schema;
 mod format_snapshots;
 mod pipeline;
 mod pipeline_smoke;
+mod refollow;
 mod support;
 mod trakt_client;
