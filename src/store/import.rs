@@ -1,11 +1,13 @@
-//! The export/import format: a JSON array of [`Subscription`]s. Parsing with
-//! line numbers and validation live here (pure); writing is `Store::import`.
+//! Export and import: the format is a JSON array of [`Subscription`]s.
+//! Parsing with line numbers and validation are pure; `Store::export` and
+//! `Store::import` read and write the store.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::value::RawValue;
 
 use super::types::{StoreError, Subscription};
+use super::{sub_at, Plan, Store, TreeId};
 use crate::ids::{ChannelId, GuildId};
 use crate::trakt::ShowRef;
 
@@ -125,6 +127,82 @@ fn json_error(e: &serde_json::Error, line: usize, column: usize) -> StoreError {
     StoreError::Import {
         line: at_line,
         reason: format!("{message} (column {at_column})"),
+    }
+}
+
+impl Store {
+    /// Every subscription, ordered by guild, channel, show.
+    pub fn export(&self) -> Result<Vec<Subscription>, StoreError> {
+        let mut out = self
+            .tree(TreeId::Subs)
+            .iter()
+            .values()
+            .map(|v| sub_at(&v?))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.sort_by(|a, b| (a.guild, a.channel, &a.show).cmp(&(b.guild, b.channel, &b.show)));
+        Ok(out)
+    }
+
+    /// [`export`](Self::export) as a pretty JSON array (the import format).
+    pub fn export_json(&self) -> Result<String, StoreError> {
+        let subs = self.export()?;
+        serde_json::to_string_pretty(&subs).map_err(|e| super::corrupt("export", e))
+    }
+
+    /// Parse an export. Malformed JSON, unknown fields, an invalid show or action
+    /// list, an empty title, a zero id, a (channel, show) given twice or a channel
+    /// in two guilds → [`StoreError::Import`] naming the line.
+    pub fn parse_import(text: &str) -> Result<Vec<Subscription>, StoreError> {
+        parse(text)
+    }
+
+    /// Merge `subs` into the store in one transaction: a (channel, show) not in the
+    /// store is added as given; one already there is replaced by the given one
+    /// (the file wins). Idempotent. Returns how many subscriptions were added or
+    /// changed (0 when importing the same file again). Nothing is written when any
+    /// subscription is invalid ([`StoreError::InvalidSubscription`]). Watermarks are
+    /// not set: the poller starts imported shows as it starts any show without one.
+    /// A subscription the file makes active again whose show no other channel
+    /// actively follows clears the show's stale watermark, like a
+    /// [`follow`](Store::follow) without Trakt's clock, so nothing from the
+    /// pause is fetched.
+    /// A subscription imported as not active drops its channel's pending entries
+    /// for the show, like an unfollow.
+    pub fn import(&self, subs: Vec<Subscription>) -> Result<usize, StoreError> {
+        check_all(&subs).map_err(|(index, reason)| StoreError::InvalidSubscription {
+            index: index + 1,
+            reason,
+        })?;
+        let _w = self.lock();
+        let mut plan = Plan::default();
+        let mut changed = 0;
+        let mut inactive: BTreeMap<ChannelId, HashSet<&ShowRef>> = BTreeMap::new();
+        for sub in &subs {
+            let old = self.get_sub(&sub.show, sub.channel)?;
+            if old.as_ref() == Some(sub) {
+                continue;
+            }
+            changed += 1;
+            Self::plan_put_sub(&mut plan, sub, old.as_ref())?;
+            let was_active = old.as_ref().is_some_and(|o| o.state.is_active());
+            if sub.state.is_active() && !was_active {
+                // No Trakt clock here: a stale watermark is cleared instead.
+                self.plan_start(&mut plan, &sub.show, sub.channel, None, true)?;
+            }
+            if !sub.state.is_active() {
+                inactive.entry(sub.channel).or_default().insert(&sub.show);
+            }
+        }
+        let mut dropped = Vec::new();
+        for (channel, shows) in inactive {
+            let d = self.plan_drop_entries(&mut plan, channel, |s| shows.contains(s))?;
+            dropped.push((channel, d));
+        }
+        self.apply(&plan)?;
+        for (channel, d) in dropped {
+            d.log(channel);
+        }
+        Ok(changed)
     }
 }
 

@@ -124,6 +124,22 @@ pub fn outbox(channel: ChannelId, id: OutboxId) -> [u8; 16] {
     out
 }
 
+/// An `outbox` key split into its channel and id.
+pub fn split_outbox(key: &[u8]) -> Result<(ChannelId, OutboxId), String> {
+    let raw: [u8; 16] = key
+        .try_into()
+        .map_err(|_| format!("outbox key of {} bytes, not 16", key.len()))?;
+    let (channel, id) = raw.split_at(8);
+    let (channel, _) = split_u64(channel).ok_or("short channel")?;
+    let (id, _) = split_u64(id).ok_or("short id")?;
+    Ok((ChannelId(channel), OutboxId(id)))
+}
+
+/// A key as hex, for logs.
+pub fn hex(key: &[u8]) -> String {
+    key.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The prefix of every key that starts with `channel` (or a guild).
 pub fn id_prefix(id: u64) -> [u8; 8] {
     id.to_be_bytes()
@@ -177,6 +193,10 @@ mod tests {
     fn outbox_keys_sort_by_channel_then_id() {
         assert!(outbox(ChannelId(1), OutboxId(u64::MAX)) < outbox(ChannelId(2), OutboxId(0)));
         assert!(outbox(ChannelId(2), OutboxId(255)) < outbox(ChannelId(2), OutboxId(256)));
+        let key = outbox(ChannelId(7), OutboxId(300));
+        assert_eq!(split_outbox(&key).unwrap(), (ChannelId(7), OutboxId(300)));
+        assert!(split_outbox(&key[..15]).is_err());
+        assert_eq!(hex(&[0, 0xab, 7]), "00ab07");
         let key = dedupe_by_time(3, b"abc");
         assert_eq!(dedupe_key_of_time_key(&key).unwrap(), b"abc");
     }

@@ -7,10 +7,13 @@ use std::collections::{HashMap, HashSet};
 use proptest::prelude::*;
 use tempfile::TempDir;
 
+use super::schema::SCHEMA_KEY;
 use super::tests::{activity, open, slug};
 use super::*;
 use crate::ids::UserId;
+use crate::ids::{ChannelId, GuildId, OutboxId};
 use crate::trakt::{ActionSet, TraktTime};
+use crate::trakt::{ActivityKey, ShowRef};
 
 const CHANNELS: [(u64, u64); 3] = [(1, 10), (1, 11), (2, 20)]; // (guild, channel)
 const SHOWS: [&str; 3] = ["a", "b", "c"];
@@ -304,12 +307,8 @@ impl World {
                 self.slot = Some(open(&self.dir));
             }
             Op::ReopenAsV1 => {
-                store.t.followers.clear().unwrap();
-                store
-                    .t
-                    .meta
-                    .insert(SCHEMA_KEY, &1u32.to_be_bytes())
-                    .unwrap();
+                store.tree(TreeId::Followers).clear().unwrap();
+                store.meta.insert(SCHEMA_KEY, &1u32.to_be_bytes()).unwrap();
                 store.flush().unwrap();
                 drop(store);
                 self.slot = None;
@@ -351,8 +350,13 @@ impl World {
             let show = slug(name);
             let followed = subs.iter().any(|s| s.show == show);
             let state = store.show_state(&show).unwrap();
-            if followed {
-                // Watermarks only move forward.
+            let actively = active.iter().any(|(_, s)| *s == show);
+            if followed && !actively {
+                // Not polled: the next activation may restart it from its own
+                // Trakt time (or afresh, without one).
+                self.watermarks.remove(&show);
+            } else if followed {
+                // Watermarks only move forward while the show is polled.
                 if let Some(old) = self.watermarks.get(&show) {
                     assert!(state.watermark >= Some(*old), "{show} went back");
                 }
@@ -382,8 +386,7 @@ impl World {
         }
         // The followers index is exactly the active subscriptions' actions.
         let index: Vec<(Vec<u8>, Vec<u8>)> = store
-            .t
-            .followers
+            .tree(TreeId::Followers)
             .iter()
             .map(|item| {
                 let (k, v) = item.unwrap();

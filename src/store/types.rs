@@ -75,7 +75,8 @@ pub enum SubState {
         since: i64,
     },
     /// Disabled by the bot (Discord answered 403/404 for the channel), with why
-    /// and since when (unix seconds). Following again in the channel re-activates it.
+    /// and since when (unix seconds). Following again in the channel re-activates
+    /// it, from Trakt's clock at that moment.
     Disabled {
         reason: String,
         since: i64,
@@ -99,7 +100,11 @@ pub struct NewFollow {
     pub created_by: UserId,
     /// Unix seconds.
     pub now: i64,
-    /// Where polling starts for a show nobody followed yet (Trakt's `current`).
+    /// Trakt's clock (`timestamps.current`) read just before the follow:
+    /// where this channel's activity starts (its `since`) and where polling
+    /// starts for a show no other channel actively follows. `/follow` always
+    /// passes it. `None` is for callers without Trakt's clock (tools, tests):
+    /// see [`Store::follow`](super::Store::follow) for what it does then.
     pub start_watermark: Option<TraktTime>,
     /// `limits.max_follows_per_guild`.
     pub max_per_guild: usize,

@@ -11,5 +11,6 @@ mod format_snapshots;
 mod lifecycle;
 mod pipeline;
 mod pipeline_smoke;
+mod refollow;
 mod support;
 mod trakt_client;

@@ -1,0 +1,274 @@
+//! What the poller reads and writes: the followed shows (from the compact
+//! `followers` index), per-show polling state, committing a poll (outbox
+//! entries, dedupe keys and watermarks in one transaction), and pruning the
+//! dedupe keys.
+
+use std::collections::HashSet;
+
+use super::{
+    abort, corrupt, decode, encode, keys, sub_at, Plan, Store, StoreError, TreeId, Tx, TxResult,
+};
+use super::{CommitStats, OutboxEntry, PollCommit, PollItem, ShowFollowers, ShowState};
+use crate::ids::{ChannelId, OutboxId};
+use crate::trakt::{ActionSet, ActivityKey, ShowRef, TraktTime};
+
+/// A poll item with what the transaction needs computed up front.
+struct Prepared<'a> {
+    item: &'a PollItem,
+    /// Sorted, each once.
+    channels: Vec<ChannelId>,
+    dedupe_key: Vec<u8>,
+    key: ActivityKey,
+}
+
+/// The `followers` value of an active subscription wanting `actions`.
+pub(super) fn follower_value(actions: ActionSet) -> [u8; 2] {
+    actions.bits().to_be_bytes()
+}
+
+fn follower_actions(bytes: &[u8]) -> Result<ActionSet, StoreError> {
+    let raw: [u8; 2] = bytes
+        .try_into()
+        .map_err(|_| corrupt("followers value", format!("{} bytes, not 2", bytes.len())))?;
+    let bits = u16::from_be_bytes(raw);
+    ActionSet::from_bits(bits).ok_or_else(|| {
+        corrupt(
+            "followers value",
+            format!("bits {bits:#06x} name no action"),
+        )
+    })
+}
+
+/// A `followers` key split into its show-key prefix and its channel.
+fn split_follower_key(key: &[u8]) -> Result<(&[u8], ChannelId), StoreError> {
+    let (prefix, channel) = key
+        .split_last_chunk::<8>()
+        .ok_or_else(|| corrupt("followers key", "shorter than 8 bytes"))?;
+    Ok((prefix, ChannelId(u64::from_be_bytes(*channel))))
+}
+
+impl Store {
+    /// Every show with at least one active subscription, in show-key order, with
+    /// the channels that want it, the union of their actions, and its state.
+    /// Reads only the compact `followers` index and the `shows` states, never
+    /// the subscriptions themselves; `title` is the show's slug or TVDB id.
+    pub fn followed_shows(&self) -> Result<Vec<ShowFollowers>, StoreError> {
+        let mut out: Vec<ShowFollowers> = Vec::new();
+        // The show-key prefix of the last entry in `out`.
+        let mut last_prefix: Vec<u8> = Vec::new();
+        for item in self.tree(TreeId::Followers).iter() {
+            let (key, value) = item?;
+            let (prefix, channel) = split_follower_key(&key)?;
+            let actions = follower_actions(&value)?;
+            match out.last_mut() {
+                Some(last) if last_prefix.as_slice() == prefix => {
+                    last.wanted = last.wanted.union(actions);
+                    last.channels.push((channel, actions));
+                }
+                _ => {
+                    let (show, rest) =
+                        keys::split_show(prefix).map_err(|e| corrupt("followers key", e))?;
+                    if !rest.is_empty() {
+                        return Err(corrupt("followers key", "bytes between show and channel"));
+                    }
+                    last_prefix.clear();
+                    last_prefix.extend_from_slice(prefix);
+                    out.push(ShowFollowers {
+                        title: show.to_string(),
+                        show,
+                        wanted: actions,
+                        channels: vec![(channel, actions)],
+                        state: ShowState::default(),
+                    });
+                }
+            }
+        }
+        for followers in &mut out {
+            followers.state = self.show_state(&followers.show)?;
+        }
+        Ok(out)
+    }
+
+    /// The show's polling state (default when it has none).
+    pub fn show_state(&self, show: &ShowRef) -> Result<ShowState, StoreError> {
+        Ok(match self.tree(TreeId::Shows).get(keys::show(show))? {
+            Some(v) => decode("show state", &v)?,
+            None => ShowState::default(),
+        })
+    }
+
+    fn is_followed(&self, show: &ShowRef) -> Result<bool, StoreError> {
+        Ok(self
+            .tree(TreeId::Subs)
+            .scan_prefix(keys::show(show))
+            .keys()
+            .next()
+            .transpose()?
+            .is_some())
+    }
+
+    /// Record a failed poll of `show`, not to be retried before `next_attempt`
+    /// (unix secs). Returns the number of consecutive failures. Nothing is stored
+    /// for a show nobody follows.
+    pub fn record_show_failure(
+        &self,
+        show: &ShowRef,
+        next_attempt: i64,
+    ) -> Result<u32, StoreError> {
+        let _w = self.lock();
+        let mut state = self.show_state(show)?;
+        state.failures = state.failures.saturating_add(1);
+        state.next_attempt = Some(next_attempt);
+        if self.is_followed(show)? {
+            self.tree(TreeId::Shows)
+                .insert(keys::show(show), encode(&state)?)?;
+        }
+        Ok(state.failures)
+    }
+
+    // ---- poll results -------------------------------------------------------
+
+    /// Commit one poll in ONE transaction. For each item in order: a recorded
+    /// dedupe key (show, `activity.key()`) makes it a duplicate (skipped);
+    /// otherwise the key is recorded at `now` and one outbox entry is appended per
+    /// listed channel (each once) that still has an ACTIVE subscription to the
+    /// show wanting the activity's action (checked inside the transaction). Ids
+    /// are monotonic across restarts and assigned in item order. Each watermark
+    /// becomes max(old, new) and the show's failure state is cleared.
+    ///
+    /// Items and watermarks for a show no channel follows any more (unfollowed
+    /// while the poll was in flight) are ignored, so nothing is left behind for it.
+    pub fn commit_poll(&self, c: PollCommit) -> Result<CommitStats, StoreError> {
+        let _w = self.lock();
+        let mut followed = HashSet::new();
+        for show in c
+            .items
+            .iter()
+            .map(|i| &i.show)
+            .chain(c.watermarks.iter().map(|w| &w.0))
+        {
+            if !followed.contains(show) && self.is_followed(show)? {
+                followed.insert(show.clone());
+            }
+        }
+        let items: Vec<Prepared<'_>> = c
+            .items
+            .iter()
+            .filter(|i| followed.contains(&i.show))
+            .map(|i| {
+                let mut channels = i.channels.clone();
+                channels.sort_unstable();
+                channels.dedup();
+                let key = i.activity.key();
+                Prepared {
+                    item: i,
+                    channels,
+                    dedupe_key: keys::dedupe(&i.show, &key),
+                    key,
+                }
+            })
+            .collect();
+        let recorded_at = encode(&c.now)?;
+        self.transact(|tx| {
+            let mut stats = CommitStats::default();
+            for p in &items {
+                let dedupe = tx.tree(TreeId::Dedupe);
+                if dedupe.get(p.dedupe_key.as_slice())?.is_some() {
+                    stats.duplicates += 1;
+                    continue;
+                }
+                stats.new_activities += 1;
+                dedupe.insert(p.dedupe_key.as_slice(), recorded_at.as_slice())?;
+                tx.tree(TreeId::DedupeTime)
+                    .insert(keys::dedupe_by_time(c.now, &p.dedupe_key), &[][..])?;
+                stats.queued += queue_item(tx, p, c.now)?;
+            }
+            for (show, time) in &c.watermarks {
+                if followed.contains(show) {
+                    advance_watermark(tx, show, *time)?;
+                }
+            }
+            Ok(stats)
+        })
+    }
+
+    /// Whether the dedupe key of an activity of `show` is recorded.
+    pub fn is_recorded(&self, show: &ShowRef, key: &ActivityKey) -> Result<bool, StoreError> {
+        Ok(self
+            .tree(TreeId::Dedupe)
+            .contains_key(keys::dedupe(show, key))?)
+    }
+
+    /// Forget dedupe keys recorded before `older_than` (unix secs); returns how many.
+    pub fn prune_dedupe(&self, older_than: i64) -> Result<usize, StoreError> {
+        let _w = self.lock();
+        let mut plan = Plan::default();
+        let mut n = 0;
+        for key in self
+            .tree(TreeId::DedupeTime)
+            .range(..keys::time(older_than))
+            .keys()
+        {
+            let key = key?;
+            let dedupe_key =
+                keys::dedupe_key_of_time_key(&key).map_err(|e| corrupt("dedupe time key", e))?;
+            plan.del(TreeId::Dedupe, dedupe_key.to_vec());
+            plan.del(TreeId::DedupeTime, key.to_vec());
+            n += 1;
+        }
+        self.apply(&plan)?;
+        Ok(n)
+    }
+}
+
+/// Inside a commit: append one outbox entry per listed channel that has an
+/// ACTIVE subscription to the show wanting the activity (and following since
+/// before it); returns how many.
+fn queue_item(tx: &Tx<'_>, p: &Prepared<'_>, now: i64) -> TxResult<usize> {
+    let (show, activity) = (&p.item.show, &p.item.activity);
+    let mut queued = 0;
+    for channel in &p.channels {
+        let Some(value) = tx.tree(TreeId::Subs).get(keys::sub(show, *channel))? else {
+            continue;
+        };
+        let sub = sub_at(&value).map_err(abort)?;
+        if !sub.state.is_active()
+            || !sub.actions.contains(activity.action)
+            || sub.since.is_some_and(|since| activity.time() < since)
+        {
+            continue;
+        }
+        let outbox = tx.tree(TreeId::Outbox);
+        let id = OutboxId(outbox.generate_id()?);
+        let entry = OutboxEntry {
+            id,
+            channel: *channel,
+            show: show.clone(),
+            key: p.key.clone(),
+            activity: activity.clone(),
+            queued_at: now,
+        };
+        outbox.insert(
+            &keys::outbox(*channel, id)[..],
+            encode(&entry).map_err(abort)?,
+        )?;
+        queued += 1;
+    }
+    Ok(queued)
+}
+
+/// Inside a commit: the show's watermark becomes max(old, `time`) and its
+/// failure state is cleared.
+fn advance_watermark(tx: &Tx<'_>, show: &ShowRef, time: TraktTime) -> TxResult<()> {
+    let key = keys::show(show);
+    let shows = tx.tree(TreeId::Shows);
+    let mut state: ShowState = match shows.get(key.as_slice())? {
+        Some(v) => decode("show state", &v).map_err(abort)?,
+        None => ShowState::default(),
+    };
+    state.watermark = Some(state.watermark.map_or(time, |old| old.max(time)));
+    state.failures = 0;
+    state.next_attempt = None;
+    shows.insert(key, encode(&state).map_err(abort)?)?;
+    Ok(())
+}

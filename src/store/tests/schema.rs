@@ -1,0 +1,272 @@
+//! Store tests: opening, schema versions and migrations, reopening.
+
+use super::*;
+
+#[test]
+fn store_is_shareable() {
+    fn check<X: Send + Sync + Clone + std::fmt::Debug>() {}
+    check::<Store>();
+}
+
+#[test]
+fn fresh_store_is_empty_and_versioned() {
+    let dir = TempDir::new().unwrap();
+    let store = open(&dir);
+    assert_eq!(
+        store.meta.get(SCHEMA_KEY).unwrap().unwrap().as_ref(),
+        SCHEMA_VERSION.to_be_bytes()
+    );
+    assert!(store.followed_shows().unwrap().is_empty());
+    assert!(store.channel_follows(ChannelId(1)).unwrap().is_empty());
+    assert_eq!(store.guild_follow_count(GuildId(1)).unwrap(), 0);
+    assert!(store.pending_channels().unwrap().is_empty());
+    assert_eq!(store.outbox_len().unwrap(), 0);
+    assert_eq!(store.in_flight(ChannelId(1)).unwrap(), None);
+    assert_eq!(
+        store.show_state(&slug("fargo")).unwrap(),
+        ShowState::default()
+    );
+    assert!(store.export().unwrap().is_empty());
+    assert_eq!(store.export_json().unwrap(), "[]");
+    assert_eq!(format!("{store:?}"), "Store { .. }");
+}
+
+#[test]
+fn refuses_a_newer_schema_and_migrates_an_unversioned_store() {
+    let dir = TempDir::new().unwrap();
+    {
+        let store = open(&dir);
+        follow(&store, 1, 10, "fargo", "all");
+        store.meta.insert(SCHEMA_KEY, &99u32.to_be_bytes()).unwrap();
+        store.flush().unwrap();
+    }
+    let err = Store::open(&dir.path().join("db"), 4).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::SchemaTooNew {
+                found: 99,
+                supported: SCHEMA_VERSION
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("run a newer trakt-herald"),
+        "{err}"
+    );
+
+    // Remove the version (and the index, which such a store predates): a
+    // non-empty store without one is migrated, data kept, index built.
+    {
+        let db = sled::open(dir.path().join("db")).unwrap();
+        db.open_tree("meta").unwrap().remove(SCHEMA_KEY).unwrap();
+        db.open_tree("followers").unwrap().clear().unwrap();
+        db.flush().unwrap();
+    }
+    let store = open(&dir);
+    assert_eq!(
+        store.meta.get(SCHEMA_KEY).unwrap().unwrap().as_ref(),
+        SCHEMA_VERSION.to_be_bytes()
+    );
+    assert_eq!(store.channel_follows(ChannelId(10)).unwrap().len(), 1);
+    let shows = store.followed_shows().unwrap();
+    assert_eq!(shows.len(), 1);
+    assert_eq!(shows[0].channels, vec![(ChannelId(10), actions("all"))]);
+
+    store.meta.insert(SCHEMA_KEY, &b"x"[..]).unwrap();
+    store.flush().unwrap();
+    drop(store);
+    let err = Store::open(&dir.path().join("db"), 4).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+}
+
+/// Write the subscriptions of a version-1 store by hand, as that build did:
+/// `subs` and its two key indexes, `shows`, version 1, no `followers` tree.
+fn write_v1_store(path: &std::path::Path, subs: &[Subscription], states: &[(ShowRef, ShowState)]) {
+    let db = sled::open(path).unwrap();
+    let tree = |name: &str| db.open_tree(name).unwrap();
+    for sub in subs {
+        tree("subs")
+            .insert(keys::sub(&sub.show, sub.channel), encode(sub).unwrap())
+            .unwrap();
+        tree("subs_by_channel")
+            .insert(keys::by_channel(sub.channel, &sub.show), &[][..])
+            .unwrap();
+        tree("subs_by_guild")
+            .insert(keys::by_guild(sub.guild, sub.channel, &sub.show), &[][..])
+            .unwrap();
+    }
+    for (show, state) in states {
+        tree("shows")
+            .insert(keys::show(show), encode(state).unwrap())
+            .unwrap();
+    }
+    tree("meta")
+        .insert(SCHEMA_KEY, &1u32.to_be_bytes())
+        .unwrap();
+    db.flush().unwrap();
+}
+
+#[test]
+fn a_version_1_store_gets_its_followers_index_built() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("db");
+    let watermark = ShowState {
+        watermark: Some(TraktTime(40)),
+        ..ShowState::default()
+    };
+    write_v1_store(
+        &path,
+        &[
+            sub_of(10, "fargo", "seen", SubState::Active),
+            sub_of(11, "fargo", "shout,rating", SubState::Active),
+            sub_of(12, "fargo", "all", SubState::Paused { since: 3 }),
+            sub_of(
+                12,
+                "lost",
+                "all",
+                SubState::Disabled {
+                    reason: "404".into(),
+                    since: 3,
+                },
+            ),
+            sub_of(10, "153021", "review", SubState::Active),
+        ],
+        &[(slug("fargo"), watermark.clone())],
+    );
+
+    let store = Store::open(&path, 4).unwrap();
+    assert_eq!(
+        store.meta.get(SCHEMA_KEY).unwrap().unwrap().as_ref(),
+        2u32.to_be_bytes()
+    );
+    assert_eq!(
+        store.tree(TreeId::Followers).len(),
+        3,
+        "active subscriptions only"
+    );
+    let shows = store.followed_shows().unwrap();
+    let names: Vec<String> = shows.iter().map(|s| s.show.to_string()).collect();
+    assert_eq!(names, ["153021", "fargo"]);
+    assert_eq!(shows[0].channels, vec![(ChannelId(10), actions("review"))]);
+    assert_eq!(shows[1].wanted, actions("seen,shout,rating"));
+    assert_eq!(
+        shows[1].channels,
+        vec![
+            (ChannelId(10), actions("seen")),
+            (ChannelId(11), actions("shout,rating"))
+        ]
+    );
+    assert_eq!(shows[1].state, watermark);
+
+    // The index is maintained from here on, and survives a reopen unchanged.
+    follow(&store, 1, 12, "lost", "seen");
+    drop(store);
+    let store = Store::open(&path, 4).unwrap();
+    let shows = store.followed_shows().unwrap();
+    let names: Vec<String> = shows.iter().map(|s| s.show.to_string()).collect();
+    assert_eq!(names, ["153021", "fargo", "lost"]);
+    assert_eq!(shows[1].channels.len(), 2, "the paused one stays paused");
+    assert_eq!(shows[2].channels, vec![(ChannelId(12), actions("seen"))]);
+}
+
+#[test]
+fn reopening_keeps_everything_and_ids_stay_monotonic() {
+    let dir = TempDir::new().unwrap();
+    let first_ids;
+    {
+        let store = open(&dir);
+        let mut f = new_follow(1, 10, "fargo", "all");
+        f.start_watermark = Some(TraktTime(50));
+        store.follow(f).unwrap();
+        follow(&store, 1, 11, "lost", "seen");
+        store.record_show_failure(&slug("lost"), 99).unwrap();
+        commit(
+            &store,
+            vec![
+                item("fargo", activity(1, 100, "seen", "fargo"), &[10]),
+                item("fargo", activity(2, 101, "seen", "fargo"), &[10]),
+            ],
+            &[("fargo", 300)],
+            1_000,
+        );
+        first_ids = store.pending(ChannelId(10), 10).unwrap();
+        store
+            .set_in_flight(
+                ChannelId(10),
+                &InFlight {
+                    ids: vec![first_ids[0].id],
+                    nonce: "n1".into(),
+                },
+            )
+            .unwrap();
+        store.flush().unwrap();
+    }
+    let store = open(&dir);
+    assert_eq!(store.channel_follows(ChannelId(10)).unwrap().len(), 1);
+    assert_eq!(
+        store.channel_follows(ChannelId(11)).unwrap()[0].actions,
+        actions("seen")
+    );
+    assert_eq!(
+        store.show_state(&slug("fargo")).unwrap().watermark,
+        Some(TraktTime(300))
+    );
+    assert_eq!(store.show_state(&slug("lost")).unwrap().failures, 1);
+    assert!(store
+        .is_recorded(&slug("fargo"), &ActivityKey("episode:1".into()))
+        .unwrap());
+    assert_eq!(store.pending(ChannelId(10), 10).unwrap(), first_ids);
+    assert_eq!(
+        store.in_flight(ChannelId(10)).unwrap(),
+        Some(InFlight {
+            ids: vec![first_ids[0].id],
+            nonce: "n1".into()
+        })
+    );
+    // New entries after the restart sort after the old ones.
+    commit(
+        &store,
+        vec![item("fargo", activity(3, 102, "seen", "fargo"), &[10])],
+        &[],
+        2_000,
+    );
+    let entries = store.pending(ChannelId(10), 10).unwrap();
+    assert_eq!(entries.len(), 3);
+    assert!(entries[2].id > entries[1].id);
+    assert_eq!(pending_ids(&store, 10), [1, 2, 3]);
+}
+
+#[test]
+fn outbox_order_survives_several_restarts() {
+    let dir = TempDir::new().unwrap();
+    for round in 0..4u64 {
+        let store = open(&dir);
+        if round == 0 {
+            follow(&store, 1, 10, "fargo", "all");
+            follow(&store, 1, 11, "fargo", "all");
+        }
+        commit(
+            &store,
+            vec![
+                item(
+                    "fargo",
+                    activity(round * 2 + 1, 1, "seen", "fargo"),
+                    &[10, 11],
+                ),
+                item("fargo", activity(round * 2 + 2, 1, "seen", "fargo"), &[11]),
+            ],
+            &[],
+            1,
+        );
+        // Dropped without an explicit flush: sled flushes on close.
+    }
+    let store = open(&dir);
+    assert_eq!(pending_ids(&store, 10), [1, 3, 5, 7]);
+    assert_eq!(pending_ids(&store, 11), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert_eq!(
+        store.pending_channels().unwrap(),
+        [ChannelId(10), ChannelId(11)]
+    );
+}
