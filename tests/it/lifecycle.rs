@@ -113,7 +113,9 @@ impl Bot {
 
     /// Signals the bot and checks a clean, prompt stop with the store flushed.
     async fn assert_stops_cleanly(&mut self, signal: &str, when: &str) {
+        let sent = Instant::now();
         let exit = self.signal_and_wait(signal).await;
+        eprintln!("{when}: SIG{signal} to exit took {:?}", sent.elapsed());
         let log = self.log_text();
         let exit =
             exit.unwrap_or_else(|| panic!("{when}: still running 5 s after SIG{signal}:\n{log}"));
@@ -121,6 +123,10 @@ impl Bot {
         assert!(
             log.contains("stopped"),
             "{when}: no flush/stop line:\n{log}"
+        );
+        assert!(
+            !log.contains(fake_discord::TOKEN),
+            "{when}: the token is in the log"
         );
         assert_plain(&log);
     }
@@ -242,7 +248,8 @@ async fn sigterm_stops_the_bot_while_waiting_for_hello() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_the_bot_while_it_reconnects() {
     let s = setup().await;
-    let mut bot = s.bot(&s.discord.api_base(), None, None);
+    // Debug logs too must not show the token.
+    let mut bot = s.bot(&s.discord.api_base(), None, Some("debug"));
     s.discord.wait_registered_commands(WAIT).await;
     let before = s
         .discord
