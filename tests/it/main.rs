@@ -10,5 +10,6 @@ mod format_schema;
 mod format_snapshots;
 mod pipeline;
 mod pipeline_smoke;
+mod polling;
 mod support;
 mod trakt_client;
