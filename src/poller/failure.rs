@@ -66,7 +66,10 @@ impl Poller {
             (Err(e), Ok(b)) => b + self.after_sibling_ok(&left, members, e, cancel).await?,
             (Ok(a), Err(e)) => a + self.after_sibling_ok(&right, members, e, cancel).await?,
             (Err(e1), Err(e2)) => {
-                tracing::warn!(shows = batch.shows.len(), "poll: both halves failed too; Trakt looks down, backing off");
+                tracing::warn!(
+                    shows = batch.shows.len(),
+                    "poll: both halves failed too; Trakt looks down, backing off"
+                );
                 self.back_off(&members_of(&left, members), &e1).await;
                 self.back_off(&members_of(&right, members), &e2).await;
                 Totals::default()

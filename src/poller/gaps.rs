@@ -170,8 +170,11 @@ mod tests {
         let known = followers("a", &[(1, "all")], Some(1_000), None);
         let fresh = followers("b", &[(1, "all")], None, None);
         let mut gaps = Gaps::default();
-        let (marks, events) =
-            gaps.settle(Origin::Pool, &[&known, &fresh], &fetched(9_000, Some(5_000), &[]));
+        let (marks, events) = gaps.settle(
+            Origin::Pool,
+            &[&known, &fresh],
+            &fetched(9_000, Some(5_000), &[]),
+        );
         assert_eq!(
             marks,
             vec![(show("a"), TraktTime(1_000)), (show("b"), TraktTime(9_000))],
@@ -186,18 +189,43 @@ mod tests {
             }]
         );
         let gap = gaps.get(&show("a")).expect("open");
-        assert_eq!(gap, Gap { upper: TraktTime(5_000), head: TraktTime(9_000) });
+        assert_eq!(
+            gap,
+            Gap {
+                upper: TraktTime(5_000),
+                head: TraktTime(9_000)
+            }
+        );
         assert_eq!(gaps.get(&show("b")), None);
 
         let origin = Origin::Gap { head: gap.head };
         let (marks, events) = gaps.settle(origin, &[&known], &fetched(9_500, Some(3_000), &[]));
         assert_eq!(marks, vec![(show("a"), TraktTime(1_000))]);
-        assert_eq!(events, vec![GapEvent::Narrowed { show: show("a"), upper: TraktTime(3_000) }]);
-        assert_eq!(gaps.get(&show("a")).map(|g| g.upper), Some(TraktTime(3_000)));
+        assert_eq!(
+            events,
+            vec![GapEvent::Narrowed {
+                show: show("a"),
+                upper: TraktTime(3_000)
+            }]
+        );
+        assert_eq!(
+            gaps.get(&show("a")).map(|g| g.upper),
+            Some(TraktTime(3_000))
+        );
 
         let (marks, events) = gaps.settle(origin, &[&known], &fetched(9_900, None, &[]));
-        assert_eq!(marks, vec![(show("a"), TraktTime(9_000))], "the head, not the new clock");
-        assert_eq!(events, vec![GapEvent::Closed { show: show("a"), head: TraktTime(9_000) }]);
+        assert_eq!(
+            marks,
+            vec![(show("a"), TraktTime(9_000))],
+            "the head, not the new clock"
+        );
+        assert_eq!(
+            events,
+            vec![GapEvent::Closed {
+                show: show("a"),
+                head: TraktTime(9_000)
+            }]
+        );
         assert_eq!(gaps.open_count(), 0);
     }
 
@@ -214,8 +242,14 @@ mod tests {
     fn holes_are_reported_once_per_show() {
         let mut gaps = Gaps::default();
         let f = fetched(2_000, None, &[1_500, 1_200, 1_500]);
-        assert_eq!(gaps.new_holes(&show("a"), &f), vec![TraktTime(1_200), TraktTime(1_500)]);
-        assert!(gaps.new_holes(&show("a"), &f).is_empty(), "the overlap brings it back");
+        assert_eq!(
+            gaps.new_holes(&show("a"), &f),
+            vec![TraktTime(1_200), TraktTime(1_500)]
+        );
+        assert!(
+            gaps.new_holes(&show("a"), &f).is_empty(),
+            "the overlap brings it back"
+        );
         assert_eq!(gaps.new_holes(&show("b"), &f).len(), 2);
         let later = fetched(3_000, None, &[1_500, 2_500]);
         assert_eq!(gaps.new_holes(&show("a"), &later), vec![TraktTime(2_500)]);

@@ -145,7 +145,14 @@ impl Poller {
             memory.splits.retain(|s| by_show.contains_key(s));
             memory.gaps.retain(|s| by_show.contains_key(s));
             let m = &*memory;
-            plan_with(&followed, now, self.batch_size, self.overlap, &m.splits, &m.gaps)
+            plan_with(
+                &followed,
+                now,
+                self.batch_size,
+                self.overlap,
+                &m.splits,
+                &m.gaps,
+            )
         };
         let before = self.stats.requests.load(Ordering::Relaxed);
         let mut totals = Totals::default();

@@ -93,7 +93,11 @@ pub fn plan_with(
     }
     let mut out = Vec::new();
     let mut add = |group: &[&ShowFollowers], end: Option<TraktTime>, origin: Origin| {
-        for shows in batches(group.iter().map(|f| f.show.clone()), batch_size, MAX_URL_LEN) {
+        for shows in batches(
+            group.iter().map(|f| f.show.clone()),
+            batch_size,
+            MAX_URL_LEN,
+        ) {
             let members: Vec<&ShowFollowers> = shows
                 .iter()
                 .filter_map(|s| by_show.get(s).copied())
@@ -185,7 +189,9 @@ mod tests {
         assert_eq!(plan[1].shows, vec![show("d"), show("e")]);
         assert_eq!(plan[1].start, Some(TraktTime(1_140)));
         assert_eq!(plan[1].pages, Pages::All);
-        assert!(plan.iter().all(|b| b.end.is_none() && b.origin == Origin::Pool));
+        assert!(plan
+            .iter()
+            .all(|b| b.end.is_none() && b.origin == Origin::Pool));
     }
 
     #[test]

@@ -177,11 +177,17 @@ mod tests {
         assert!(s.cell_of(&show("a")).is_some(), "one success: still split");
         s.failed(&ab);
         s.succeeded(&ab);
-        assert!(s.cell_of(&show("a")).is_some(), "the failure reset the count");
+        assert!(
+            s.cell_of(&show("a")).is_some(),
+            "the failure reset the count"
+        );
         s.succeeded(&ab);
         assert_eq!(s.cell_of(&show("a")), None, "back in the pool");
         assert_eq!(s.cell_of(&show("b")), None);
-        assert!(s.cell_of(&show("c")).is_some(), "the other half stays split");
+        assert!(
+            s.cell_of(&show("c")).is_some(),
+            "the other half stays split"
+        );
         assert_eq!(s.cell_count(), 1);
     }
 

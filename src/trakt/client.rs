@@ -349,14 +349,21 @@ impl TraktClient {
                 pages: opts.pages,
             });
             if let Some(second) = hole {
-                debug!(second = second.0, "over 100 items in one second: some cannot be fetched");
+                debug!(
+                    second = second.0,
+                    "over 100 items in one second: some cannot be fetched"
+                );
                 holes.push(second);
             }
             match next {
                 Next::Done => break,
                 Next::Page(end) => req.end = Some(end),
                 Next::Stop(end) => {
-                    debug!(pages_read, resume_at = end.0, "stopped paging back before the window's start");
+                    debug!(
+                        pages_read,
+                        resume_at = end.0,
+                        "stopped paging back before the window's start"
+                    );
                     resume_at = Some(end);
                     break;
                 }
@@ -602,7 +609,14 @@ fn next_step(p: &WalkPoint) -> (Option<TraktTime>, Next) {
         Pages::All => p.pages_read >= MAX_PAGES,
         Pages::Items(n) => p.collected >= n || p.pages_read >= MAX_PAGES,
     };
-    (hole, if enough { Next::Stop(next_end) } else { Next::Page(next_end) })
+    (
+        hole,
+        if enough {
+            Next::Stop(next_end)
+        } else {
+            Next::Page(next_end)
+        },
+    )
 }
 
 /// The response body, before items are parsed.
@@ -991,7 +1005,10 @@ mod tests {
         };
         let mut seen = HashSet::new();
         let mut out = Vec::new();
-        assert_eq!(absorb(vec![item(1, 10), item(2, 7)], &mut seen, &mut out), 2);
+        assert_eq!(
+            absorb(vec![item(1, 10), item(2, 7)], &mut seen, &mut out),
+            2
+        );
         assert_eq!(absorb(vec![item(2, 7), item(3, 4)], &mut seen, &mut out), 1);
         assert_eq!(absorb(vec![item(3, 4)], &mut seen, &mut out), 0);
         assert_eq!(out.len(), 3);
@@ -1029,7 +1046,10 @@ mod tests {
             (t(100), Next::Done)
         );
         // No timestamp at all: nothing to page back from; the rest is a hole.
-        assert_eq!(next_step(&point(Some(300), 100, None)), (t(300), Next::Done));
+        assert_eq!(
+            next_step(&point(Some(300), 100, None)),
+            (t(300), Next::Done)
+        );
         assert_eq!(next_step(&point(None, 100, None)), (t(1_000), Next::Done));
     }
 
@@ -1045,11 +1065,17 @@ mod tests {
             .1
         };
         assert_eq!(stop(Pages::One, 1, 100), Next::Stop(TraktTime(700)));
-        assert_eq!(stop(Pages::All, MAX_PAGES - 1, 100), Next::Page(TraktTime(700)));
+        assert_eq!(
+            stop(Pages::All, MAX_PAGES - 1, 100),
+            Next::Page(TraktTime(700))
+        );
         assert_eq!(stop(Pages::All, MAX_PAGES, 100), Next::Stop(TraktTime(700)));
         assert_eq!(stop(Pages::Items(10), 1, 9), Next::Page(TraktTime(700)));
         assert_eq!(stop(Pages::Items(10), 1, 10), Next::Stop(TraktTime(700)));
-        assert_eq!(stop(Pages::Items(10_000), MAX_PAGES, 10), Next::Stop(TraktTime(700)));
+        assert_eq!(
+            stop(Pages::Items(10_000), MAX_PAGES, 10),
+            Next::Stop(TraktTime(700))
+        );
     }
 
     #[test]
@@ -1063,7 +1089,10 @@ mod tests {
                 "junk"
             ]}"#,
         ));
-        assert_eq!((page.activities.len(), page.oldest), (1, Some(TraktTime(5))));
+        assert_eq!(
+            (page.activities.len(), page.oldest),
+            (1, Some(TraktTime(5)))
+        );
     }
 
     #[test]
