@@ -1,7 +1,8 @@
 //! The poller end to end against the fake Trakt and a real store: requests per
 //! cycle (the floor, first polls), walks stopped by the page cap, and one show
 //! failing with 5xx inside a batch. `Poller::cycle` is driven directly, with a
-//! zero interval so per-show backoff never waits on the wall clock.
+//! zero interval so per-show backoff never waits on the wall clock; `/activity`
+//! runs in the whole bot.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +17,9 @@ use trakt_herald::store::{NewFollow, Store};
 use trakt_herald::trakt::{ActionSet, RetryPolicy, ShowRef, TraktClient, TraktTime};
 
 use crate::support::activities::{episode_activity, TestShow};
+use crate::support::fake_discord::{CommandInvocation, Member};
 use crate::support::fake_trakt::{titles_of, FakeTrakt};
+use crate::support::herald::{Herald, WAIT};
 
 const KEY: &str = "pollkey0123456789";
 const T0: i64 = 1_384_800_000;
@@ -265,4 +268,28 @@ async fn a_show_failing_with_500_backs_off_alone_and_its_batch_mates_flow() {
     r.trakt.heal_show("sick-show");
     r.cycle().await;
     assert_eq!(r.queued_shows().len(), 4);
+}
+
+#[tokio::test]
+async fn activity_asks_trakt_only_for_the_pages_it_shows() {
+    let bot = Herald::start().await;
+    let now = bot.trakt.now();
+    bot.trakt
+        .publish_all((0..450u64).map(|i| item("busy-show", i + 1, now - 450 + i as i64)));
+    let before = bot.trakt.request_count();
+    let r = bot
+        .discord
+        .interact(
+            CommandInvocation::new("activity")
+                .option("show", "busy-show")
+                .by(Member::plain()),
+        )
+        .await;
+    let replies = bot.discord.wait_reply(&r, WAIT).await;
+    let sent = &bot.trakt.requests()[before..];
+    assert_eq!(sent.len(), 2, "the clock, then one page: {sent:?}");
+    let reply = &replies[0];
+    assert_eq!(reply.embeds.len(), 10);
+    let content = reply.content.clone().unwrap_or_default();
+    assert!(content.contains("10 of 100+"), "{content}");
 }
