@@ -92,6 +92,7 @@ pub async fn run_with_store(
         batch_size: config.trakt.batch_size,
         wake_delivery: wake.clone(),
         stats: Arc::new(PollStats::default()),
+        memory: Default::default(),
     };
     let delivery_task = tokio::spawn(deliverer.run(cancel.clone()));
     let poll_task = tokio::spawn(poller.run(cancel.clone()));

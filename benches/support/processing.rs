@@ -90,6 +90,8 @@ fn fetched(page: ParsedPage) -> Fetched {
         activities: page.activities,
         requests: 1,
         skipped: page.skipped,
+        resume_at: None,
+        holes: Vec::new(),
     }
 }
 

@@ -93,6 +93,7 @@ async fn real_cycles(
         batch_size: BATCH_SIZE,
         wake_delivery: Arc::new(Notify::new()),
         stats: Arc::new(PollStats::default()),
+        memory: Default::default(),
     };
     let cancel = CancellationToken::new();
     for label in [

@@ -30,9 +30,44 @@ use crate::ratelimit::RateLimiter;
 /// The most items one response holds (reference §4).
 pub const PAGE_SIZE: usize = 100;
 
-/// A safety cap on pages per `fetch` (the first included), so a misbehaving
-/// server cannot keep the walk going for ever.
+/// A cap on pages per `fetch` (the first included), so one walk cannot hold
+/// the shared rate limit for ever; a walk stopped by it says where to resume
+/// ([`Fetched::resume_at`]).
 pub const MAX_PAGES: u32 = 50;
+
+/// How far a fetch pages back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pages {
+    /// The whole window, up to [`MAX_PAGES`].
+    All,
+    /// The first (newest) page only: enough to learn `current`.
+    One,
+    /// Stop once at least this many distinct activities were read (or the
+    /// window is covered, or [`MAX_PAGES`]).
+    Items(usize),
+}
+
+/// The window of a fetch and how far to page through it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FetchOptions {
+    /// Lower bound (inclusive); `None`: whatever the server starts at.
+    pub start: Option<TraktTime>,
+    /// Upper bound (inclusive) of the first page; `None`: up to the server's
+    /// clock.
+    pub end: Option<TraktTime>,
+    pub pages: Pages,
+}
+
+impl FetchOptions {
+    /// Everything since `start`, every page.
+    pub fn since(start: Option<TraktTime>) -> Self {
+        FetchOptions {
+            start,
+            end: None,
+            pages: Pages::All,
+        }
+    }
+}
 
 /// Longest server-supplied text kept in an error.
 const MAX_MESSAGE_LEN: usize = 300;
@@ -88,6 +123,21 @@ pub struct Fetched {
     /// Items skipped because they did not parse or their action does not
     /// allow their type (each logged at warn).
     pub skipped: u32,
+    /// `None` when the walk covered the whole window. `Some(t)` when it
+    /// stopped early (page cap or [`Pages`] limit): activity from the window's
+    /// start up to `t` (inclusive) may be missing; a walk with `end = t`
+    /// continues it.
+    pub resume_at: Option<TraktTime>,
+    /// Seconds holding a full page on their own: over 100 items in one second
+    /// cannot be paged through, so some of them may be missing for good.
+    pub holes: Vec<TraktTime>,
+}
+
+impl Fetched {
+    /// Whether the walk covered the whole window (holes aside).
+    pub fn is_complete(&self) -> bool {
+        self.resume_at.is_none()
+    }
 }
 
 /// What `lookup_show` learnt about a show.
@@ -135,6 +185,8 @@ pub struct ParsedPage {
     pub raw_len: usize,
     /// The items that parsed and whose action allows their type, in body order.
     pub activities: Vec<Activity>,
+    /// The oldest timestamp of any item, usable or not: where to page back.
+    pub oldest: Option<TraktTime>,
     /// Items skipped (each logged at warn).
     pub skipped: u32,
 }
@@ -239,14 +291,32 @@ impl TraktClient {
     }
 
     /// Everything that happened to `shows` since `start` (inclusive), for the
-    /// `actions` asked: ONE batch (see `url::batches`). A full page is followed
-    /// by pages back (`end_ts` = its oldest timestamp, same `start`) until a
-    /// page holds fewer than 100 items or brings nothing new (reference §4).
+    /// `actions` asked: ONE batch (see `url::batches`), walked back in full
+    /// (up to [`MAX_PAGES`]). The same as [`TraktClient::fetch_with`] with
+    /// [`FetchOptions::since`].
     pub async fn fetch(
         &self,
         shows: &[ShowRef],
         actions: ActionSet,
         start: Option<TraktTime>,
+    ) -> Result<Fetched, TraktError> {
+        self.fetch_with(shows, actions, FetchOptions::since(start))
+            .await
+    }
+
+    /// The activity of `shows` in `[opts.start, opts.end]`, newest first: a
+    /// full page is followed by pages back (`end_ts` = its oldest timestamp,
+    /// same `start`) until a page holds fewer than 100 items, the walk passes
+    /// `start`, or `opts.pages` says stop ([`Fetched::resume_at`] then tells
+    /// where the next walk should continue). A full page all in one second
+    /// (over 100 items in it cannot be split, reference §4) is a known hole:
+    /// the walk goes on below that second and the second is reported in
+    /// [`Fetched::holes`].
+    pub async fn fetch_with(
+        &self,
+        shows: &[ShowRef],
+        actions: ActionSet,
+        opts: FetchOptions,
     ) -> Result<Fetched, TraktError> {
         if shows.is_empty() {
             return Err(TraktError::NoShows);
@@ -254,48 +324,59 @@ impl TraktClient {
         let mut req = ActivityRequest {
             shows,
             actions,
-            start,
-            end: None,
+            start: opts.start,
+            end: opts.end,
         };
-        let (first, mut requests) = self.get_page(&req).await?;
-        let current = first.current;
-        let mut skipped = first.skipped;
-        let mut last_len = first.raw_len;
         let mut seen: HashSet<ActivityKey> = HashSet::new();
         let mut activities = Vec::new();
-        let (_, mut oldest) = absorb(first.activities, &mut seen, &mut activities);
-        let mut pages = 1u32;
-        while last_len >= PAGE_SIZE {
-            let Some(end) = oldest else {
-                warn!("a full page held no usable item; cannot page back past it");
-                break;
-            };
-            if pages >= MAX_PAGES {
-                warn!(pages, "stopped paging back: too many pages in one window");
-                break;
-            }
-            req.end = Some(end);
+        let (mut requests, mut skipped, mut pages_read) = (0u32, 0u32, 0u32);
+        let (mut current, mut resume_at, mut holes) = (None, None, Vec::new());
+        loop {
             let (page, sent) = self.get_page(&req).await?;
             requests += sent;
-            pages += 1;
+            pages_read += 1;
             skipped += page.skipped;
-            last_len = page.raw_len;
-            let (new, page_oldest) = absorb(page.activities, &mut seen, &mut activities);
-            if new == 0 {
+            let current = *current.get_or_insert(page.current);
+            absorb(page.activities, &mut seen, &mut activities);
+            let (hole, next) = next_step(&WalkPoint {
+                start: opts.start,
+                end: req.end,
+                current,
+                raw_len: page.raw_len,
+                oldest: page.oldest,
+                pages_read,
+                collected: activities.len(),
+                pages: opts.pages,
+            });
+            if let Some(second) = hole {
                 debug!(
-                    end = end.0,
-                    "the page back brought nothing new (over 100 items in one second); stopping"
+                    second = second.0,
+                    "over 100 items in one second: some cannot be fetched"
                 );
-                break;
+                holes.push(second);
             }
-            oldest = page_oldest;
+            match next {
+                Next::Done => break,
+                Next::Page(end) => req.end = Some(end),
+                Next::Stop(end) => {
+                    debug!(
+                        pages_read,
+                        resume_at = end.0,
+                        "stopped paging back before the window's start"
+                    );
+                    resume_at = Some(end);
+                    break;
+                }
+            }
         }
         activities.sort_by_key(|a| (a.timestamp, a.id));
         Ok(Fetched {
-            current,
+            current: current.unwrap_or(TraktTime(0)),
             activities,
             requests,
             skipped,
+            resume_at,
+            holes,
         })
     }
 
@@ -465,13 +546,8 @@ fn truncate(s: &str, max_chars: usize) -> String {
 }
 
 /// Add a page's activities to `out`, skipping keys already `seen`. Answers how
-/// many were new, and the page's oldest timestamp.
-fn absorb(
-    page: Vec<Activity>,
-    seen: &mut HashSet<ActivityKey>,
-    out: &mut Vec<Activity>,
-) -> (usize, Option<TraktTime>) {
-    let oldest = page.iter().map(Activity::time).min();
+/// many were new.
+fn absorb(page: Vec<Activity>, seen: &mut HashSet<ActivityKey>, out: &mut Vec<Activity>) -> usize {
     let mut new = 0;
     for activity in page {
         if seen.insert(activity.key()) {
@@ -479,7 +555,68 @@ fn absorb(
             new += 1;
         }
     }
-    (new, oldest)
+    new
+}
+
+/// Where a walk stands after reading one page.
+#[derive(Clone, Copy, Debug)]
+struct WalkPoint {
+    start: Option<TraktTime>,
+    /// The `end_ts` of the page just read.
+    end: Option<TraktTime>,
+    current: TraktTime,
+    raw_len: usize,
+    oldest: Option<TraktTime>,
+    pages_read: u32,
+    collected: usize,
+    pages: Pages,
+}
+
+/// What a walk does next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Next {
+    /// The window is covered.
+    Done,
+    /// Read the page ending at this time.
+    Page(TraktTime),
+    /// Stop here; the window is covered down to (not below) this time.
+    Stop(TraktTime),
+}
+
+/// The paging decision (reference §4), pure. Each page back ends strictly
+/// below the previous one, so a walk always ends: a full page whose oldest
+/// item is at its own `end` is one second with over 100 items (a hole: the
+/// next page ends a second earlier); a full page with no timestamp at all
+/// gives nothing to page back from, and the rest of the window is a hole.
+/// Answers the hole found on this page, if any, and the next step.
+fn next_step(p: &WalkPoint) -> (Option<TraktTime>, Next) {
+    if p.raw_len < PAGE_SIZE {
+        return (None, Next::Done);
+    }
+    let Some(oldest) = p.oldest else {
+        warn!("a full page held no item with a timestamp; cannot page back past it");
+        return (Some(p.end.unwrap_or(p.current)), Next::Done);
+    };
+    let (hole, next_end) = match p.end {
+        Some(end) if oldest >= end => (Some(end), TraktTime(end.0.saturating_sub(1))),
+        _ => (None, oldest),
+    };
+    if p.start.is_some_and(|start| next_end < start) {
+        return (hole, Next::Done);
+    }
+    let enough = match p.pages {
+        Pages::One => true,
+        Pages::All => p.pages_read >= MAX_PAGES,
+        Pages::Items(n) => p.collected >= n || p.pages_read >= MAX_PAGES,
+    };
+    (
+        hole,
+        if enough {
+            Next::Stop(next_end)
+        } else {
+            Next::Page(next_end)
+        },
+    )
 }
 
 /// The response body, before items are parsed.
@@ -626,12 +763,27 @@ fn parse_page(body: &[u8]) -> Result<Result<ParsedPage, String>, String> {
     let raw = envelope.activity.unwrap_or_default();
     let raw_len = raw.len();
     let (activities, skipped) = parse_items(&raw);
+    let oldest = raw.iter().filter_map(|item| raw_time(item)).min();
     Ok(Ok(ParsedPage {
         current: TraktTime(timestamps.current),
         raw_len,
         activities,
+        oldest,
         skipped,
     }))
+}
+
+/// The `timestamp` of a raw item, usable or not (a number or a numeric string).
+fn raw_time(item: &RawValue) -> Option<TraktTime> {
+    #[derive(Deserialize)]
+    struct Stamp {
+        #[serde(default, deserialize_with = "super::lenient::opt_i64")]
+        timestamp: Option<i64>,
+    }
+    serde_json::from_str::<Stamp>(item.get())
+        .ok()
+        .and_then(|s| s.timestamp)
+        .map(TraktTime)
 }
 
 /// Parse each item on its own; one that does not parse, or whose action does
@@ -843,7 +995,7 @@ mod tests {
     }
 
     #[test]
-    fn absorb_counts_new_and_oldest() {
+    fn absorb_counts_new_items() {
         let item = |id: u64, ts: i64| -> Activity {
             serde_json::from_value(serde_json::json!({
                 "id": id, "timestamp": ts, "type": "show", "action": "shout",
@@ -855,15 +1007,92 @@ mod tests {
         let mut out = Vec::new();
         assert_eq!(
             absorb(vec![item(1, 10), item(2, 7)], &mut seen, &mut out),
-            (2, Some(TraktTime(7)))
+            2
         );
-        assert_eq!(
-            absorb(vec![item(2, 7), item(3, 4)], &mut seen, &mut out),
-            (1, Some(TraktTime(4)))
-        );
-        assert_eq!(absorb(vec![item(3, 4)], &mut seen, &mut out).0, 0);
-        assert_eq!(absorb(Vec::new(), &mut seen, &mut out), (0, None));
+        assert_eq!(absorb(vec![item(2, 7), item(3, 4)], &mut seen, &mut out), 1);
+        assert_eq!(absorb(vec![item(3, 4)], &mut seen, &mut out), 0);
         assert_eq!(out.len(), 3);
+    }
+
+    fn point(end: Option<i64>, raw_len: usize, oldest: Option<i64>) -> WalkPoint {
+        WalkPoint {
+            start: Some(TraktTime(100)),
+            end: end.map(TraktTime),
+            current: TraktTime(1_000),
+            raw_len,
+            oldest: oldest.map(TraktTime),
+            pages_read: 1,
+            collected: 100,
+            pages: Pages::All,
+        }
+    }
+
+    #[test]
+    fn walk_pages_back_strictly_and_ends() {
+        let t = |n| Some(TraktTime(n));
+        assert_eq!(next_step(&point(None, 99, Some(500))), (None, Next::Done));
+        assert_eq!(
+            next_step(&point(None, 100, Some(500))),
+            (None, Next::Page(TraktTime(500)))
+        );
+        // A full page all at its own end: a hole at that second, go on below it.
+        assert_eq!(
+            next_step(&point(Some(500), 100, Some(500))),
+            (t(500), Next::Page(TraktTime(499)))
+        );
+        // Below the window's start: done.
+        assert_eq!(
+            next_step(&point(Some(100), 100, Some(100))),
+            (t(100), Next::Done)
+        );
+        // No timestamp at all: nothing to page back from; the rest is a hole.
+        assert_eq!(
+            next_step(&point(Some(300), 100, None)),
+            (t(300), Next::Done)
+        );
+        assert_eq!(next_step(&point(None, 100, None)), (t(1_000), Next::Done));
+    }
+
+    #[test]
+    fn walk_stops_at_the_page_limits_and_says_where_to_resume() {
+        let stop = |pages, pages_read, collected| {
+            next_step(&WalkPoint {
+                pages,
+                pages_read,
+                collected,
+                ..point(Some(800), 100, Some(700))
+            })
+            .1
+        };
+        assert_eq!(stop(Pages::One, 1, 100), Next::Stop(TraktTime(700)));
+        assert_eq!(
+            stop(Pages::All, MAX_PAGES - 1, 100),
+            Next::Page(TraktTime(700))
+        );
+        assert_eq!(stop(Pages::All, MAX_PAGES, 100), Next::Stop(TraktTime(700)));
+        assert_eq!(stop(Pages::Items(10), 1, 9), Next::Page(TraktTime(700)));
+        assert_eq!(stop(Pages::Items(10), 1, 10), Next::Stop(TraktTime(700)));
+        assert_eq!(
+            stop(Pages::Items(10_000), MAX_PAGES, 10),
+            Next::Stop(TraktTime(700))
+        );
+    }
+
+    #[test]
+    fn unusable_items_still_tell_where_to_page_back() {
+        let page = page_of(classify(
+            200,
+            br#"{"timestamps":{"current":9},"activity":[
+                {"id":1,"timestamp":"7","type":"season","action":"seen","user":{"username":"a"}},
+                {"id":2,"timestamp":5,"type":"episode","action":"dance"},
+                {"id":3,"timestamp":8,"type":"episode","action":"seen","user":{"username":"a"}},
+                "junk"
+            ]}"#,
+        ));
+        assert_eq!(
+            (page.activities.len(), page.oldest),
+            (1, Some(TraktTime(5)))
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod format_snapshots;
 mod lifecycle;
 mod pipeline;
 mod pipeline_smoke;
+mod polling;
 mod refollow;
 mod support;
 mod trakt_client;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde_json::json;
 use trakt_herald::trakt::model::Love;
 use trakt_herald::trakt::{
+    client::{FetchOptions, Pages},
     Action, ActionSet, Activity, Fetched, ItemType, RetryPolicy, ShowRef, TraktClient, TraktError,
     TraktTime,
 };
@@ -879,12 +880,22 @@ async fn live_mode_pages_back_past_the_cap() {
 }
 
 #[tokio::test]
-async fn paging_stops_when_a_page_brings_nothing_new() {
+async fn a_second_with_over_100_items_is_a_hole_and_the_walk_goes_on_below_it() {
     let fake = FakeTrakt::start(KEY).await;
     for i in 0..120u64 {
         fake.publish(episode_item(
             i + 1,
             5_000,
+            "the-walking-dead",
+            153_021,
+            "checkin",
+        ));
+    }
+    for i in 0..30u64 {
+        let ts = 4_500 + i64::try_from(i).expect("small");
+        fake.publish(episode_item(
+            1_000 + i,
+            ts,
             "the-walking-dead",
             153_021,
             "checkin",
@@ -896,11 +907,116 @@ async fn paging_stops_when_a_page_brings_nothing_new() {
         .expect("fetch");
     assert_eq!(
         f.activities.len(),
-        100,
-        "over 100 in one second cannot be split"
+        130,
+        "100 of the crowded second (no more can be had), and the 30 before it"
     );
-    assert_eq!(f.requests, 2);
-    assert_eq!(fake.request_count(), 2);
+    assert_eq!(f.holes, vec![TraktTime(5_000)]);
+    assert!(f.is_complete());
+    assert_eq!(f.requests, 3);
+    assert_eq!(
+        fake.requests()[2],
+        path("the-walking-dead/all/4000/4999"),
+        "the walk steps below the crowded second"
+    );
+}
+
+#[tokio::test]
+async fn a_full_page_of_unusable_items_does_not_end_the_walk() {
+    let fake = FakeTrakt::start(KEY).await;
+    for i in 0..100u64 {
+        // `seen` does not allow a season: every one is skipped.
+        let mut bad = episode_item(
+            i + 1,
+            6_000 + i64::try_from(i).expect("small"),
+            "the-walking-dead",
+            153_021,
+            "seen",
+        );
+        bad["type"] = serde_json::json!("season");
+        fake.publish(bad);
+    }
+    for i in 0..5u64 {
+        fake.publish(episode_item(
+            500 + i,
+            5_000,
+            "the-walking-dead",
+            153_021,
+            "checkin",
+        ));
+    }
+    let f = client(&fake)
+        .fetch(&[twd()], ActionSet::all(), Some(TraktTime(4_000)))
+        .await
+        .expect("fetch");
+    assert_eq!(f.activities.len(), 5, "the older items are still fetched");
+    assert_eq!(f.skipped, 101, "the boundary item comes back once more");
+    assert!(f.is_complete() && f.holes.is_empty());
+}
+
+#[tokio::test]
+async fn page_limits_one_page_and_enough_items() {
+    let fake = FakeTrakt::start(KEY).await;
+    fake.set_now(100_000);
+    for i in 0..450u64 {
+        let ts = 1_000 + i64::try_from(i).expect("small");
+        fake.publish(episode_item(
+            i + 1,
+            ts,
+            "the-walking-dead",
+            153_021,
+            "checkin",
+        ));
+    }
+    let c = client(&fake);
+    let one = c
+        .fetch_with(
+            &[twd()],
+            ActionSet::all(),
+            FetchOptions {
+                start: None,
+                end: None,
+                pages: Pages::One,
+            },
+        )
+        .await
+        .expect("one page");
+    assert_eq!((one.requests, one.activities.len()), (1, 100));
+    assert_eq!(one.current, TraktTime(100_000));
+    assert_eq!(one.resume_at, Some(TraktTime(1_350)));
+    let ten = c
+        .fetch_with(
+            &[twd()],
+            ActionSet::all(),
+            FetchOptions {
+                start: Some(TraktTime(500)),
+                end: None,
+                pages: Pages::Items(10),
+            },
+        )
+        .await
+        .expect("ten items");
+    assert_eq!(ten.requests, 1, "one page holds the newest ten");
+    assert_eq!(ten.activities.last().and_then(|a| a.id), Some(450));
+    // Resuming where it stopped covers the rest, ending at the window start.
+    let rest = c
+        .fetch_with(
+            &[twd()],
+            ActionSet::all(),
+            FetchOptions {
+                start: Some(TraktTime(500)),
+                end: ten.resume_at,
+                pages: Pages::All,
+            },
+        )
+        .await
+        .expect("the rest");
+    assert!(rest.is_complete());
+    assert_eq!(
+        rest.activities.len(),
+        351,
+        "items 1..=351, the boundary one again"
+    );
+    assert_eq!(fake.request_count(), 6);
 }
 
 #[tokio::test]

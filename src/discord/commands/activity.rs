@@ -54,8 +54,14 @@ pub async fn activity(
         // window behind it.
         let info = trakt.lookup_show(&lookup_show).await?;
         let start = TraktTime(info.current.0).minus_secs(window.as_secs());
+        // Only as many pages as the reply shows (the newest come first).
+        let opts = crate::trakt::client::FetchOptions {
+            start: Some(start),
+            end: None,
+            pages: crate::trakt::client::Pages::Items(10),
+        };
         let fetched = trakt
-            .fetch(std::slice::from_ref(&lookup_show), actions, Some(start))
+            .fetch_with(std::slice::from_ref(&lookup_show), actions, opts)
             .await?;
         Ok::<_, TraktError>((info.title, fetched))
     };
@@ -87,8 +93,10 @@ pub async fn activity(
         .next()
         .unwrap_or(format::Message { embeds: Vec::new() });
     let shown = message.embeds.len();
+    // A walk stopped once it had enough: the total is a lower bound.
+    let more = if fetched.is_complete() { "" } else { "+" };
     let mut reply = CreateReply::default().content(format!(
-        "Latest activity for **{}** in the last {span}: {shown} of {total}.",
+        "Latest activity for **{}** in the last {span}: {shown} of {total}{more}.",
         format::escape_markdown(&title)
     ));
     for e in &message.embeds {

@@ -9,8 +9,9 @@
 //!   (`set_now`, `advance`).
 //!
 //! Every request path is recorded, as sent (percent-encoding and key included).
+//! A show can be made to fail every request naming it (`fail_show`).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -72,6 +73,7 @@ struct Inner {
     now: i64,
     activities: Vec<Value>,
     unknown_shows: HashSet<String>,
+    failing_shows: HashMap<String, u16>,
     script: VecDeque<Scripted>,
     requests: Vec<String>,
 }
@@ -101,6 +103,7 @@ impl FakeTrakt {
             now: 1_384_819_200,
             activities: Vec::new(),
             unknown_shows: HashSet::new(),
+            failing_shows: HashMap::new(),
             script: VecDeque::new(),
             requests: Vec::new(),
         }));
@@ -199,6 +202,27 @@ impl FakeTrakt {
         lock(&self.shared).unknown_shows.insert(slug.to_owned());
     }
 
+    /// Answer `status` (a 5xx with an HTML page) for any request naming
+    /// `slug`, until `heal_show`.
+    pub fn fail_show(&self, slug: &str, status: u16) {
+        lock(&self.shared)
+            .failing_shows
+            .insert(slug.to_owned(), status);
+    }
+
+    /// Stop failing requests naming `slug`.
+    pub fn heal_show(&self, slug: &str) {
+        lock(&self.shared).failing_shows.remove(slug);
+    }
+
+    /// The requests whose titles segment names `slug`, in order.
+    pub fn requests_naming(&self, slug: &str) -> Vec<String> {
+        self.requests()
+            .into_iter()
+            .filter(|p| titles_of(p).iter().any(|t| t == slug))
+            .collect()
+    }
+
     /// Every request path received so far, in order.
     pub fn requests(&self) -> Vec<String> {
         lock(&self.shared).requests.clone()
@@ -267,6 +291,14 @@ const ACTIONS: [&str; 11] = [
     "item_added",
 ];
 
+/// The decoded titles of an `activity/shows` request path (empty otherwise).
+pub fn titles_of(path: &str) -> Vec<String> {
+    path.strip_prefix("/activity/shows.json/")
+        .and_then(|rest| rest.split('/').nth(1))
+        .map(|titles| titles.split(',').map(decode).collect())
+        .unwrap_or_default()
+}
+
 fn decode(segment: &str) -> String {
     percent_decode_str(segment).decode_utf8_lossy().into_owned()
 }
@@ -293,6 +325,9 @@ impl Inner {
         let titles: Vec<String> = segments[1].split(',').map(decode).collect();
         if titles.iter().any(|t| t.is_empty()) {
             return (400, failure("empty title"));
+        }
+        if let Some(status) = titles.iter().find_map(|t| self.failing_shows.get(t)) {
+            return (*status, HTML_ERROR_BODY.to_owned());
         }
         if titles.iter().any(|t| self.unknown_shows.contains(t)) {
             return (404, SHOW_NOT_FOUND_BODY.to_owned());
