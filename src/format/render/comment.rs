@@ -133,8 +133,27 @@ fn close(out: &mut String, part: &str, mark: bool) {
     }
 }
 
-/// `:shortcode:` emoji (GitHub/JoyPixels names, as Trakt stores them) turned
-/// into emoji; unknown shortcodes and other colons stay as they are.
+/// JoyPixels shortcodes (Trakt's names) that differ from the GitHub names of
+/// the `emojis` table, with the GitHub name.
+const JOYPIXELS: [(&str, &str); 5] = [
+    ("rolling_eyes", "roll_eyes"),
+    ("slight_smile", "slightly_smiling_face"),
+    ("slight_frown", "slightly_frowning_face"),
+    ("upside_down", "upside_down_face"),
+    ("hugging", "hugs"),
+];
+
+/// The emoji of a shortcode, by its GitHub or JoyPixels name.
+fn shortcode(name: &str) -> Option<&'static str> {
+    let github = JOYPIXELS
+        .iter()
+        .find(|(joy, _)| *joy == name)
+        .map_or(name, |(_, github)| github);
+    emojis::get_by_shortcode(github).map(emojis::Emoji::as_str)
+}
+
+/// `:shortcode:` emoji (GitHub and JoyPixels names, as Trakt stores them)
+/// turned into emoji; unknown shortcodes and other colons stay as they are.
 pub(super) fn with_emoji(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
@@ -145,8 +164,8 @@ pub(super) fn with_emoji(s: &str) -> String {
             .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-')))
             .unwrap_or(after.len());
         if (1..=SHORTCODE_MAX).contains(&name_len) && after[name_len..].starts_with(':') {
-            if let Some(emoji) = emojis::get_by_shortcode(&after[..name_len]) {
-                out.push_str(emoji.as_str());
+            if let Some(emoji) = shortcode(&after[..name_len]) {
+                out.push_str(emoji);
                 rest = &after[name_len + 1..];
                 continue;
             }
@@ -171,6 +190,7 @@ mod tests {
         );
         assert_eq!(with_emoji("::smile:: :"), ":😄: :");
         assert_eq!(with_emoji("plain"), "plain");
+        assert_eq!(with_emoji(":rolling_eyes: :roll_eyes:"), "🙄 🙄");
     }
 
     #[test]
