@@ -112,22 +112,20 @@ fn list(l: &Value) -> List {
 }
 
 fn list_item_subject(item: &Value) -> Subject {
-    let show = Some(show(&item["show"]));
+    let show = show(&item["show"]);
     match item["type"].as_str() {
         Some("season") => Subject::Season {
-            show,
+            show: Some(show),
             season: Season {
                 number: item["season"]["number"].as_u64(),
                 url: None,
             },
         },
         Some("episode") => Subject::Episode {
-            show,
+            show: Some(show),
             episode: episode(&item["episode"]),
         },
-        _ => Subject::Show {
-            show: show.expect("a show"),
-        },
+        _ => Subject::Show { show },
     }
 }
 
