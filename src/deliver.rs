@@ -297,7 +297,7 @@ struct Batch {
 fn first_message(entries: &[OutboxEntry]) -> Option<format::Message> {
     let embeds = entries
         .iter()
-        .map(|e| format::render(&e.activity))
+        .map(|e| format::render_v1(&e.activity))
         .collect();
     format::pack(embeds).into_iter().next()
 }

@@ -9,7 +9,10 @@
 //! - [`clock`], [`backoff`], [`ratelimit`]: wall-clock seconds, the one
 //!   exponential backoff, and the token bucket shared by Trakt and Discord.
 //! - [`ids`]: typed Discord identifiers.
-//! - [`trakt`]: the Trakt API v1 client, its inputs and the activity model.
+//! - [`activity`]: the bot's own activity model (what is routed, stored and
+//!   rendered), independent of any Trakt wire format.
+//! - [`trakt`]: the Trakt API v1 client, its inputs and wire types, and their
+//!   mapping into [`activity`].
 //! - [`store`]: everything remembered, in one sled database (every sled call).
 //! - [`format`]: pure rendering of activities into Discord embeds, and packing.
 //! - [`poller`]: which shows are due, batching, routing, per-show backoff.
@@ -22,6 +25,7 @@
 //!
 //! `main.rs` only parses the command line and calls into this library.
 
+pub mod activity;
 pub mod app;
 pub mod backoff;
 pub mod clock;

@@ -1,5 +1,6 @@
 //! The Trakt API v1 side: validated inputs (`ShowRef`, `ActionSet`), the typed
-//! activity model, URL building, and the HTTP client for `activity/shows`.
+//! activity wire types (`model`) and their mapping into `crate::activity`
+//! (`v1_map`), URL building, and the HTTP client for `activity/shows`.
 
 /// `FromStr` and serde for a type whose text form is its `Display` and whose
 /// parser is `Type::parse`: validation runs wherever the value is read back.
@@ -35,6 +36,7 @@ mod lenient;
 pub mod model;
 pub mod show_ref;
 pub mod url;
+pub mod v1_map;
 
 pub use action::{Action, ActionSet, ActionSetError, ItemType};
 pub use client::{parse_activity_page, Fetched, ParsedPage, RetryPolicy, ShowInfo, TraktClient};

@@ -1,27 +1,18 @@
 //! The typed activity model: one `Activity` per item of an `activity/shows`
 //! response, parsed leniently (reference §6–§9), with its dedupe identity (§11).
 //!
-//! The same types are what the outbox stores, so they serialize back to JSON that
-//! the same lenient deserializers read again.
+//! The same types are what the outbox stores today, so they serialize back to
+//! JSON that the same lenient deserializers read again. The bot's own model is
+//! `crate::activity`; `super::v1_map` maps these types into it. The dedupe
+//! identity (`key`) is computed here and must never change (stores hold it).
 
 use serde::{Deserialize, Serialize};
 
 use super::action::{Action, ItemType};
 use super::lenient;
 use super::show_ref::ShowRef;
-
-/// A Trakt server timestamp in seconds. Only ever compared with other Trakt numbers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct TraktTime(pub i64);
-
-impl TraktTime {
-    /// This time moved back by `secs` (saturating at zero).
-    pub fn minus_secs(self, secs: u64) -> TraktTime {
-        let secs = i64::try_from(secs).unwrap_or(i64::MAX);
-        TraktTime(self.0.saturating_sub(secs).max(0))
-    }
-}
+use crate::activity::subject_slug_of as slug_of;
+pub use crate::activity::{ActivityKey, TraktTime};
 
 /// The envelope's `timestamps`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,14 +95,6 @@ impl Show {
     pub fn is(&self, show: &ShowRef) -> bool {
         show.matches(self.slug(), self.tvdb_id)
     }
-}
-
-/// The segment after `marker` in a URL, without query or fragment.
-fn slug_of<'a>(url: &'a str, marker: &str) -> Option<&'a str> {
-    let rest = &url[url.find(marker)? + marker.len()..];
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let slug = &rest[..end];
-    (!slug.is_empty()).then_some(slug)
 }
 
 /// An episode object. `number` falls back to the duplicate `episode` key.
@@ -310,18 +293,6 @@ pub struct Activity {
         skip_serializing_if = "Option::is_none"
     )]
     pub watched: Option<u64>,
-}
-
-/// A stable identity for dedupe (reference §11): `type:id` when the item has an
-/// id, else a hash of the identifying fields. Never includes `when`/`elapsed`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ActivityKey(pub String);
-
-impl std::fmt::Display for ActivityKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
 }
 
 impl Activity {

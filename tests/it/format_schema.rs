@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use trakt_herald::format::{pack, render, Message};
+use trakt_herald::format::{pack, render_v1, Message};
 
 use crate::format_snapshots::activity_fixtures;
 
@@ -368,7 +368,7 @@ pub fn request_json(message: &Message, nonce: Option<String>) -> Value {
 fn every_rendered_fixture_validates_as_a_create_message_request() {
     let mut messages = 0;
     for (stem, activities) in activity_fixtures() {
-        let embeds = activities.iter().map(render).collect::<Vec<_>>();
+        let embeds = activities.iter().map(render_v1).collect::<Vec<_>>();
         let count = embeds.len();
         let packed = pack(embeds);
         assert_eq!(

@@ -1,11 +1,14 @@
-//! Snapshot tests of `format::render`: the embed JSON of every item of every
-//! fixture in `tests/fixtures/` (the two `full-100` pages as one list of titles
-//! each), plus the fixture loader the other format tests share.
+//! Snapshot tests of `format::render` on v1 items: the embed JSON of every item
+//! of every fixture in `tests/fixtures/` (the two `full-100` pages as one list
+//! of titles each), each v1 wire item mapped into the activity model first
+//! (`From<&trakt::model::Activity>`), plus the fixture loader the other format
+//! tests share.
 
 use std::path::{Path, PathBuf};
 
+use trakt_herald::activity;
 use trakt_herald::format::render;
-use trakt_herald::trakt::Activity;
+use trakt_herald::trakt::{Activity, ShowRef};
 
 /// The fixture directory.
 pub fn fixtures_dir() -> PathBuf {
@@ -61,7 +64,7 @@ fn every_fixture_item_renders_as_reviewed() {
             // list of titles per page instead of 137 near-identical embeds.
             let titles: Vec<String> = activities
                 .iter()
-                .map(|a| render(a).title.expect("every embed has a title"))
+                .map(|a| render(&a.into()).title.expect("every embed has a title"))
                 .collect();
             rendered += titles.len();
             insta::assert_json_snapshot!(format!("{stem}-titles"), titles);
@@ -73,9 +76,42 @@ fn every_fixture_item_renders_as_reviewed() {
                 activity.action.as_str(),
                 activity.kind.as_str()
             );
-            insta::assert_json_snapshot!(name, render(activity));
+            insta::assert_json_snapshot!(name, render(&activity::Activity::from(activity)));
             rendered += 1;
         }
     }
     assert_eq!(rendered, 183, "every activity of every fixture");
+}
+
+#[test]
+fn the_model_keeps_v1s_key_time_and_show() {
+    let shows = [
+        ShowRef::Slug("the-walking-dead".into()),
+        ShowRef::Slug("fargo".into()),
+        ShowRef::Slug("breaking-bad".into()),
+        ShowRef::Tvdb(153021),
+        ShowRef::Tvdb(81189),
+    ];
+    let mut about = 0;
+    for (stem, activities) in activity_fixtures() {
+        for v1 in &activities {
+            let model = activity::Activity::from(v1);
+            assert_eq!(model.key(), &v1.key(), "{stem}");
+            assert_eq!(model.time(), v1.time(), "{stem}");
+            assert_eq!(
+                model.subject_show().and_then(|s| s.slug()),
+                v1.subject_show().and_then(|s| s.slug()),
+                "{stem}"
+            );
+            for show in &shows {
+                assert_eq!(model.is_about(show), v1.is_about(show), "{stem} {show}");
+                about += usize::from(model.is_about(show));
+            }
+            // What the outbox will store reads back as the same activity.
+            let json = serde_json::to_string(&model).expect("serialize");
+            let back: activity::Activity = serde_json::from_str(&json).expect("deserialize");
+            assert_eq!(back, model, "{stem}");
+        }
+    }
+    assert!(about > 100, "the fixtures are about these shows: {about}");
 }

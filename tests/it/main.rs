@@ -8,6 +8,7 @@ mod fake_discord_smoke;
 mod format_props;
 mod format_schema;
 mod format_snapshots;
+mod format_v2_snapshots;
 mod lifecycle;
 mod pipeline;
 mod pipeline_smoke;
