@@ -1,5 +1,6 @@
 //! The Trakt API v1 side: validated inputs (`ShowRef`, `ActionSet`), the typed
-//! activity model, URL building, and the HTTP client for `activity/shows`.
+//! activity model, URL building, and the HTTP client for `activity/shows`;
+//! `v2` is the Trakt API v2 client (not yet wired in).
 
 /// `FromStr` and serde for a type whose text form is its `Display` and whose
 /// parser is `Type::parse`: validation runs wherever the value is read back.
@@ -35,6 +36,7 @@ mod lenient;
 pub mod model;
 pub mod show_ref;
 pub mod url;
+pub mod v2;
 
 pub use action::{Action, ActionSet, ActionSetError, ItemType};
 pub use client::{parse_activity_page, Fetched, ParsedPage, RetryPolicy, ShowInfo, TraktClient};
