@@ -12,3 +12,7 @@ mod pipeline;
 mod pipeline_smoke;
 mod support;
 mod trakt_client;
+mod trakt_v2_client;
+mod trakt_v2_endpoints;
+
+mod trakt_v2_schema;

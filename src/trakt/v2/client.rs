@@ -326,9 +326,7 @@ impl V2Client {
         query: &[(&str, String)],
     ) -> Result<Fetched<T>, V2Error> {
         let (body, meta) = self.send(path, query).await?;
-        let value = serde_json::from_slice(&body).map_err(|e| V2Error::Decode {
-            reason: format!("{} answered unexpected JSON: {e}", path.as_str()),
-        })?;
+        let value = serde_json::from_slice(&body).map_err(|e| decode_error(path, &e))?;
         Ok(Fetched { value, meta })
     }
 
@@ -474,9 +472,7 @@ fn parse_items<T: DeserializeOwned>(path: &ApiPath, body: &[u8]) -> Result<(Vec<
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok((Vec::new(), 0));
     }
-    let values: Vec<Value> = serde_json::from_slice(body).map_err(|e| V2Error::Decode {
-        reason: format!("{} did not answer a JSON array: {e}", path.as_str()),
-    })?;
+    let values: Vec<Value> = serde_json::from_slice(body).map_err(|e| decode_error(path, &e))?;
     let mut items = Vec::with_capacity(values.len());
     let mut skipped = 0u32;
     for value in values {
@@ -489,6 +485,25 @@ fn parse_items<T: DeserializeOwned>(path: &ApiPath, body: &[u8]) -> Result<(Vec<
         }
     }
     Ok((items, skipped))
+}
+
+/// A decoding failure, described by kind and position only: serde's own
+/// message quotes the body, which must not reach a log line.
+fn decode_error(path: &ApiPath, e: &serde_json::Error) -> V2Error {
+    let kind = match e.classify() {
+        serde_json::error::Category::Io => "an I/O error",
+        serde_json::error::Category::Syntax => "invalid JSON",
+        serde_json::error::Category::Data => "JSON of an unexpected shape",
+        serde_json::error::Category::Eof => "truncated JSON",
+    };
+    V2Error::Decode {
+        reason: format!(
+            "{} answered {kind} (line {}, column {})",
+            path.as_str(),
+            e.line(),
+            e.column()
+        ),
+    }
 }
 
 /// A `reqwest::Error` as text, URL stripped, with its source chain.
