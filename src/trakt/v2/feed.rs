@@ -33,10 +33,10 @@ pub fn parse_recent(item: Value) -> Option<RecentComment> {
     match detect_shape(&item)? {
         RecentShape::Wrapper => serde_json::from_value::<CommentWrapper>(item)
             .ok()
-            .map(RecentComment::Wrapped),
+            .map(|w| RecentComment::Wrapped(Box::new(w))),
         RecentShape::Bare => serde_json::from_value::<Comment>(item)
             .ok()
-            .map(RecentComment::Bare),
+            .map(|c| RecentComment::Bare(Box::new(c))),
     }
 }
 
@@ -46,7 +46,7 @@ pub fn comments_for_show(items: &[RecentComment], show: ShowId) -> Vec<&CommentW
     items
         .iter()
         .filter_map(|item| match item {
-            RecentComment::Wrapped(w) if item.show_id() == Some(show) => Some(w),
+            RecentComment::Wrapped(w) if item.show_id() == Some(show) => Some(&**w),
             _ => None,
         })
         .collect()

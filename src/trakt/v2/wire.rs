@@ -337,9 +337,9 @@ pub struct CommentWrapper {
 #[derive(Clone, Debug, PartialEq)]
 pub enum RecentComment {
     /// `{type, comment: {…}, show, episode|season}`: attributable to a show.
-    Wrapped(CommentWrapper),
+    Wrapped(Box<CommentWrapper>),
     /// A bare comment (the contract's shape): no media, no show.
-    Bare(Comment),
+    Bare(Box<Comment>),
 }
 
 impl RecentComment {
