@@ -1,6 +1,6 @@
 //! The Trakt API v2 side (reference: `shared/trakt-v2/README.md`): the wire
 //! model (`wire`), errors (`error`), the HTTP client with its headers, budget,
-//! 429 hold, retries and pagination (`client`, `response`), the endpoints the
+//! 429 hold, retries and pagination (`client`, `policy`, `response`), the endpoints the
 //! bot polls and their walks back to a watermark (`endpoints`, `feed`), what
 //! users type for a show (`resolve`) and the autocomplete search (`search`).
 //! Nothing here is wired into the poller yet: v1 stays the running source
@@ -10,6 +10,7 @@ pub mod client;
 pub mod endpoints;
 pub mod error;
 pub mod feed;
+pub mod policy;
 pub mod resolve;
 pub mod response;
 pub mod search;
