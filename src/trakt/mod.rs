@@ -1,6 +1,7 @@
 //! The Trakt API v1 side: validated inputs (`ShowRef`, `ActionSet`), the typed
 //! activity wire types (`model`) and their mapping into `crate::activity`
-//! (`v1_map`), URL building, and the HTTP client for `activity/shows`.
+//! (`v1_map`), URL building, and the HTTP client for `activity/shows`;
+//! `v2` is the Trakt API v2 client (not yet wired in).
 
 /// `FromStr` and serde for a type whose text form is its `Display` and whose
 /// parser is `Type::parse`: validation runs wherever the value is read back.
@@ -37,6 +38,7 @@ pub mod model;
 pub mod show_ref;
 pub mod url;
 pub mod v1_map;
+pub mod v2;
 
 pub use action::{Action, ActionSet, ActionSetError, ItemType};
 pub use client::{parse_activity_page, Fetched, ParsedPage, RetryPolicy, ShowInfo, TraktClient};

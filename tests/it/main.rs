@@ -16,3 +16,7 @@ mod polling;
 mod refollow;
 mod support;
 mod trakt_client;
+mod trakt_v2_client;
+mod trakt_v2_endpoints;
+
+mod trakt_v2_schema;

@@ -3,4 +3,6 @@
 pub mod activities;
 pub mod fake_discord;
 pub mod fake_trakt;
+pub mod fake_trakt_v2;
+pub mod fake_trakt_v2_routes;
 pub mod herald;
