@@ -71,6 +71,7 @@ pub async fn run_with_store(
         channel_interval: config.discord.channel_message_interval,
         wake: wake.clone(),
         stats: Arc::new(DeliveryStats::default()),
+        shutdown: crate::shutdown::Shutdown::new(cancel.clone()),
     };
     let poller = Poller {
         store: store.clone(),
