@@ -4,6 +4,7 @@
 mod bot_startup;
 mod cli;
 mod commands;
+mod delivery_direct;
 mod fake_discord_smoke;
 mod format_props;
 mod format_schema;
