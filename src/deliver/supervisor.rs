@@ -156,7 +156,7 @@ mod tests {
             assert_eq!(sup.failed[&A], (failures, t + backoff(failures)));
         }
         // An aborted task (as at shutdown) is not counted as a failure.
-        assert!(sup.start(B, t, || std::future::pending::<()>()));
+        assert!(sup.start(B, t, std::future::pending::<()>));
         sup.tasks.abort_all();
         let done = sup.join_next().await.expect("ended");
         assert_eq!(sup.finished(done, t), None);

@@ -20,7 +20,7 @@ use trakt_herald::store::{NewFollow, PollCommit, PollItem, Store};
 use trakt_herald::trakt::{ActionSet, ShowRef, TraktTime};
 
 use crate::support::activities::{episode_activity, TestShow};
-use crate::support::fake_discord::{self, Fault, FakeDiscord, RecordedRequest, Route, Times};
+use crate::support::fake_discord::{self, FakeDiscord, Fault, RecordedRequest, Route, Times};
 use crate::support::herald::{eventually, WAIT};
 
 const SHOW: &str = "the-walking-dead";
@@ -163,7 +163,10 @@ async fn a_refused_token_stops_delivery_after_at_most_one_request_per_channel() 
         channels.iter().any(|c| !posts_to(&discord, *c).is_empty()),
         "something was tried"
     );
-    assert!(running.store.outbox_len().expect("outbox") > 0, "nothing dropped");
+    assert!(
+        running.store.outbox_len().expect("outbox") > 0,
+        "nothing dropped"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -245,7 +248,11 @@ async fn without_read_message_history_the_resend_relies_on_the_nonce_alone() {
     let (discord, channel) = unanswered_after_the_nonce_window(true).await;
     let reads = discord.requests_to(&Route::new("GET", &format!("/channels/{channel}/messages")));
     assert!(reads.iter().all(|r| r.status == Some(403)) && !reads.is_empty());
-    assert_eq!(posts_to(&discord, channel).len(), 2, "resent with its nonce");
+    assert_eq!(
+        posts_to(&discord, channel).len(),
+        2,
+        "resent with its nonce"
+    );
     assert_eq!(
         authors_in(&discord, channel).len(),
         6,
