@@ -83,6 +83,7 @@ pub async fn run_with_store(
         channel_interval: config.discord.channel_message_interval,
         wake: wake.clone(),
         stats: Arc::new(DeliveryStats::default()),
+        shutdown: shutdown.clone(),
     };
     let poller = Poller {
         store: store.clone(),

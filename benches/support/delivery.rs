@@ -14,6 +14,7 @@ use trakt_herald::discord::rest::DiscordRest;
 use trakt_herald::format;
 use trakt_herald::ids::{ChannelId, GuildId, UserId};
 use trakt_herald::ratelimit::RateLimiter;
+use trakt_herald::shutdown::Shutdown;
 use trakt_herald::store::{NewFollow, PollCommit, PollItem, Store};
 use trakt_herald::trakt::{ActionSet, Activity, TraktTime};
 
@@ -137,6 +138,7 @@ async fn deliver(
     let route = Route::channel_messages(fake_discord::CHANNEL_ID);
     let before = discord.requests_to(&route).len();
     let violations_before = discord.violations().len();
+    let cancel = CancellationToken::new();
     let deliverer = Deliverer {
         store: store.clone(),
         rest: DiscordRest::new(
@@ -149,8 +151,8 @@ async fn deliver(
         channel_interval: Duration::from_millis(1),
         wake: Arc::new(Notify::new()),
         stats: Arc::new(DeliveryStats::default()),
+        shutdown: Shutdown::new(cancel.clone()),
     };
-    let cancel = CancellationToken::new();
     let task = tokio::spawn(deliverer.run(cancel.clone()));
     let deadline = Instant::now() + Duration::from_secs(120);
     while store.outbox_len()? > 0 || store.in_flight(channel)?.is_some() {

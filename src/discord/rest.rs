@@ -1,14 +1,16 @@
 //! The bot's own Discord REST sender for channel messages. serenity's error type
 //! drops `retry_after` and the JSON error code, and its ratelimiter ignores the
 //! proxy base, so deliveries go through this small client: it classifies every
-//! answer into a `SendError` the delivery worker can act on.
+//! answer into a `SendError` the delivery worker can act on. It also reads a
+//! channel's recent messages back (delivery's check for a message whose answer
+//! was lost) and the bot's own user id.
 
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, AUTHORIZATION};
 use serde::Serialize;
 
-use crate::ids::ChannelId;
+use crate::ids::{ChannelId, UserId};
 
 /// How a message send failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -109,6 +111,83 @@ impl DiscordRest {
     }
 }
 
+/// A message as `GET /channels/{id}/messages` returns it: the parts delivery
+/// compares (Discord never returns the nonce there).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+pub struct PostedMessage {
+    /// The message type: 0 for a plain message (what delivery posts), 20 for
+    /// a slash command's reply, …
+    #[serde(rename = "type", default)]
+    pub kind: u8,
+    pub author: PostedAuthor,
+    /// The embeds as Discord normalised them.
+    #[serde(default)]
+    pub embeds: Vec<serde_json::Value>,
+}
+
+/// The author of a [`PostedMessage`].
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+pub struct PostedAuthor {
+    #[serde(with = "snowflake_str")]
+    pub id: UserId,
+}
+
+/// Discord sends snowflakes as strings.
+mod snowflake_str {
+    use serde::{Deserialize, Deserializer};
+
+    use crate::ids::UserId;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<UserId, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct CurrentUser {
+    #[serde(with = "snowflake_str")]
+    id: UserId,
+}
+
+impl DiscordRest {
+    /// The channel's most recent `limit` (1–100) messages, newest first. Needs
+    /// Read Message History: without it Discord answers 403 (`Forbidden`).
+    pub async fn recent_messages(
+        &self,
+        channel: ChannelId,
+        limit: u8,
+    ) -> Result<Vec<PostedMessage>, SendError> {
+        let url = format!(
+            "{}/api/v10/channels/{channel}/messages?limit={}",
+            self.base,
+            limit.clamp(1, 100)
+        );
+        self.get_json(url).await
+    }
+
+    /// The bot's own user id (`GET /users/@me`).
+    pub async fn current_user(&self) -> Result<UserId, SendError> {
+        let url = format!("{}/api/v10/users/@me", self.base);
+        let user: CurrentUser = self.get_json(url).await?;
+        Ok(user.id)
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: String) -> Result<T, SendError> {
+        let transient = |e: reqwest::Error| SendError::Transient {
+            reason: e.without_url().to_string(),
+        };
+        let response = self.http.get(url).send().await.map_err(transient)?;
+        let status = response.status();
+        if status.is_success() {
+            return response.json().await.map_err(transient);
+        }
+        let header_retry = retry_after_header(response.headers());
+        let body: ErrorBody = response.json().await.unwrap_or_default();
+        Err(classify(status.as_u16(), body, header_retry))
+    }
+}
+
 fn retry_after_header(headers: &HeaderMap) -> Option<f64> {
     ["x-ratelimit-reset-after", "retry-after"]
         .iter()
@@ -198,5 +277,14 @@ mod tests {
             classify(401, ErrorBody::default(), None),
             SendError::Unauthorized
         );
+    }
+
+    #[test]
+    fn reads_a_posted_message() {
+        let json = r#"{"id":"1200000000000000001","channel_id":"5","author":{"id":"42","username":"b","bot":true},
+            "content":"","embeds":[{"type":"rich","title":"t"}],"timestamp":"2024-01-01T00:00:00+00:00"}"#;
+        let m: PostedMessage = serde_json::from_str(json).expect("message");
+        assert_eq!(m.author.id, UserId(42));
+        assert_eq!(m.embeds.len(), 1);
     }
 }

@@ -540,7 +540,7 @@ async fn faults_limits_and_recording_over_raw_http() {
         .expect("request to the fake");
     assert_eq!(response.status(), 401);
     let response = no_proxy_client()
-        .get(format!("{}/api/v10/users/@me", fake.api_base()))
+        .get(format!("{}/api/v10/voice/regions", fake.api_base()))
         .header("Authorization", format!("Bot {TOKEN}"))
         .send()
         .await
@@ -550,7 +550,7 @@ async fn faults_limits_and_recording_over_raw_http() {
     let last = requests.last().expect("recorded");
     assert_eq!(
         (last.method.as_str(), last.path.as_str()),
-        ("GET", "/api/v10/users/@me")
+        ("GET", "/api/v10/voice/regions")
     );
     assert_eq!(last.status, Some(404));
     assert!(requests

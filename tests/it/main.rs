@@ -4,6 +4,8 @@
 mod bot_startup;
 mod cli;
 mod commands;
+mod delivery_direct;
+mod delivery_load;
 mod fake_discord_smoke;
 mod format_props;
 mod format_schema;

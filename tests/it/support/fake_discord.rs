@@ -3,6 +3,8 @@
 //! `127.0.0.1:0`. It records every request, checks message bodies against
 //! Discord's limits, honours `nonce` + `enforce_nonce`, injects per-route
 //! faults, dispatches `INTERACTION_CREATE` and collects the bot's replies.
+//! Nonces are forgotten after a window, like Discord does; channel history
+//! reads back the way Discord returns it (see `history`).
 //!
 //! Point the bot at it with `discord.api_base = fake.api_base()` (serenity
 //! builds `{api_base}/api/v10/...`; its built-in ratelimiter must be disabled
@@ -13,6 +15,7 @@
 //! Every wait takes a timeout and wakes on state changes, never on sleeps.
 
 mod gateway;
+mod history;
 pub mod limits;
 mod objects;
 mod rest;
@@ -71,6 +74,9 @@ pub const HEARTBEAT_INTERVAL_MS: u64 = 45_000;
 /// An interaction callback later than this is refused (404, 10062) and recorded
 /// as a violation, like Discord does; see [`FakeDiscord::set_callback_deadline`].
 pub const CALLBACK_DEADLINE: Duration = Duration::from_secs(3);
+/// How long Discord remembers an enforced nonce ("a few minutes"); see
+/// [`FakeDiscord::set_nonce_window`].
+pub const NONCE_WINDOW: Duration = Duration::from_secs(300);
 /// Interaction (and callback) flag for an ephemeral message.
 pub const EPHEMERAL: u64 = 1 << 6;
 
@@ -371,7 +377,10 @@ pub struct State {
     pub channels: BTreeMap<u64, Vec<Value>>,
     interactions: HashMap<String, InteractionRecord>,
     faults: Vec<FaultRule>,
-    nonces: HashMap<(u64, String), Value>,
+    /// Enforced nonces per channel: when first seen, and the message created.
+    nonces: HashMap<(u64, String), (Instant, Value)>,
+    /// How long a nonce is remembered; `None`: [`NONCE_WINDOW`].
+    nonce_window: Option<Duration>,
     sessions: HashMap<String, u64>,
     current: Option<mpsc::UnboundedSender<GatewayCommand>>,
     next_id: u64,
@@ -404,6 +413,16 @@ impl State {
     /// Accepted messages of `channel_id`, in order.
     pub fn channel_messages(&self, channel_id: u64) -> Vec<Value> {
         self.channels.get(&channel_id).cloned().unwrap_or_default()
+    }
+
+    /// The message first created with this nonce, while Discord still
+    /// remembers it (a nonce is forgotten after the nonce window).
+    fn remembered_nonce(&self, key: &(u64, String)) -> Option<Value> {
+        let window = self.nonce_window.unwrap_or(NONCE_WINDOW);
+        self.nonces
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < window)
+            .map(|(_, message)| message.clone())
     }
 
     fn new_id(&mut self) -> u64 {
@@ -539,6 +558,23 @@ impl FakeDiscord {
     pub fn set_callback_deadline(&self, deadline: Duration) {
         self.shared
             .update(|state| state.callback_deadline = Some(deadline));
+    }
+
+    /// Changes how long an enforced nonce is remembered (default
+    /// [`NONCE_WINDOW`]); after it, the same nonce creates a new message.
+    pub fn set_nonce_window(&self, window: Duration) {
+        self.shared
+            .update(|state| state.nonce_window = Some(window));
+    }
+
+    /// Answers `GET /channels/{channel_id}/messages` with 403 50001 from now
+    /// on: the bot lacks Read Message History there.
+    pub fn refuse_history(&self, channel_id: u64) {
+        self.inject(
+            Route::new("GET", &format!("/channels/{channel_id}/messages")),
+            Fault::Forbidden { code: 50001 },
+            Times::Forever,
+        );
     }
 
     /// Removes every injected fault.

@@ -1,7 +1,8 @@
 //! The fake Discord's REST side: one axum fallback handler that records each
 //! request, applies injected faults, and answers the routes serenity and
 //! poise use (gateway URL, application info, command registration,
-//! interaction callbacks, webhook followups and edits, channel messages).
+//! interaction callbacks, webhook followups and edits, channel messages and
+//! their read-back, `users/@me`).
 //! Anything else is answered 404 and recorded.
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
+use super::history;
 use super::limits::{self, FieldError};
 use super::objects::{self, Origin};
 use super::{
@@ -93,6 +95,8 @@ impl Outcome {
 struct Incoming<'a> {
     method: &'a str,
     path: &'a str,
+    /// The query string, without `?` (empty when none).
+    query: &'a str,
     body: &'a Value,
     body_is_json: bool,
 }
@@ -118,6 +122,7 @@ pub(super) async fn handle(
         }
     };
     let path = uri.path().to_owned();
+    let query = uri.query().unwrap_or_default().to_owned();
     let gateway_url = shared.gateway_url.clone();
     let outcome = shared.update(|state| {
         let index = state.requests.len();
@@ -133,6 +138,7 @@ pub(super) async fn handle(
         let incoming = Incoming {
             method: method.as_str(),
             path: &path,
+            query: &query,
             body: &json,
             body_is_json,
         };
@@ -278,13 +284,13 @@ fn route(
             Err(_) => Outcome::error(404, 10003, "Unknown Channel"),
         },
         ("GET", ["channels", channel, "messages"]) => match channel.parse::<u64>() {
-            Ok(channel) => {
-                let mut list = state.channel_messages(channel);
-                list.reverse();
-                Outcome::ok(Value::Array(list))
-            }
+            Ok(channel) => Outcome::ok(Value::Array(history::read_back(
+                &state.channel_messages(channel),
+                req.query,
+            ))),
             Err(_) => Outcome::error(404, 10003, "Unknown Channel"),
         },
+        ("GET", ["users", "@me"]) => Outcome::ok(objects::bot_user()),
         _ => Outcome::not_found(),
     }
 }
@@ -609,8 +615,8 @@ fn create_channel_message(state: &mut State, req: &Incoming<'_>, channel_id: u64
     };
     let nonce_key = nonce.filter(|_| enforce).map(|n| (channel_id, n));
     if let Some(key) = &nonce_key {
-        if let Some(first) = state.nonces.get(key) {
-            return Outcome::ok(first.clone());
+        if let Some(first) = state.remembered_nonce(key) {
+            return Outcome::ok(first);
         }
     }
     let id = state.new_id();
@@ -620,7 +626,7 @@ fn create_channel_message(state: &mut State, req: &Incoming<'_>, channel_id: u64
         Err(outcome) => return outcome,
     };
     if let Some(key) = nonce_key {
-        state.nonces.insert(key, message.clone());
+        state.nonces.insert(key, (Instant::now(), message.clone()));
     }
     state
         .channels

@@ -1,0 +1,322 @@
+//! One channel's task: send its oldest batch, act on the answer, repeat until
+//! the channel has nothing left. Every store call runs on the blocking pool
+//! (`Store::blocking`); the channel's pacing and the global budget are taken
+//! before the in-flight marker is written; a batch whose last attempt's outcome
+//! is unknown is first looked for in the channel's history.
+
+use std::sync::atomic::Ordering;
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::decide::{backoff, decide, Decision};
+use super::readback::{already_posted, READ_BACK_LIMIT};
+use super::{first_message, nonce_for, Shared, BATCH};
+use crate::clock::unix_now;
+use crate::discord::rest::SendError;
+use crate::format;
+use crate::ids::{ChannelId, OutboxId};
+use crate::store::{InFlight, StoreError};
+
+/// What the task does after a step.
+pub(super) enum Step {
+    /// Something was sent, dropped or found; look for more.
+    Continue,
+    /// The channel has nothing left.
+    Drained,
+    /// The channel must not be tried again now (disabled, cancelled, bad token).
+    Stop,
+}
+
+/// The channel's next message.
+struct Batch {
+    ids: Vec<OutboxId>,
+    message: Option<format::Message>,
+    nonce: String,
+    /// Not yet recorded as in flight (a new batch).
+    fresh: bool,
+}
+
+/// The per-channel loop state.
+pub(super) struct ChannelTask {
+    pub shared: std::sync::Arc<Shared>,
+    pub channel: ChannelId,
+    pub cancel: CancellationToken,
+    /// Consecutive transient failures.
+    failures: u32,
+    /// The last attempt of the in-flight batch was answered with a 429: it is
+    /// known not to be posted, no history check is needed.
+    known_unposted: bool,
+}
+
+impl ChannelTask {
+    pub fn new(
+        shared: std::sync::Arc<Shared>,
+        channel: ChannelId,
+        cancel: CancellationToken,
+    ) -> Self {
+        ChannelTask {
+            shared,
+            channel,
+            cancel,
+            failures: 0,
+            known_unposted: false,
+        }
+    }
+
+    /// Drain the channel.
+    pub async fn run(mut self) {
+        let channel = self.channel;
+        while !self.cancel.is_cancelled() {
+            match self.step().await {
+                Ok(Step::Continue) => {}
+                Ok(Step::Drained) | Ok(Step::Stop) => return,
+                Err(StoreError::ShuttingDown) => return,
+                Err(e) => {
+                    self.failures += 1;
+                    tracing::error!(%channel, error = %e, "delivery: store error");
+                    if self.sleep(backoff(self.failures)).await {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Send (or resend, or find) the channel's next message.
+    async fn step(&mut self) -> Result<Step, StoreError> {
+        let channel = self.channel;
+        let Some(batch) = self.next_batch().await? else {
+            return Ok(Step::Drained);
+        };
+        let Some(message) = batch.message else {
+            // Nothing renderable: drop the batch rather than loop on it.
+            self.ack(batch.ids).await?;
+            return Ok(Step::Continue);
+        };
+        // Normally the whole batch fits one message; if not, send its head now.
+        let sent_ids: Vec<OutboxId> = batch
+            .ids
+            .iter()
+            .take(message.embeds.len())
+            .copied()
+            .collect();
+        if !batch.fresh && !self.known_unposted && self.found_in_history(&message).await {
+            tracing::info!(%channel, embeds = sent_ids.len(), "delivery: the unanswered message was posted; not sending it again");
+            self.ack(sent_ids).await?;
+            return Ok(Step::Continue);
+        }
+        if !self.pace().await {
+            return Ok(Step::Stop);
+        }
+        if batch.fresh {
+            let flight = InFlight {
+                ids: batch.ids.clone(),
+                nonce: batch.nonce.clone(),
+            };
+            self.shared
+                .deliverer
+                .store
+                .blocking(move |s| s.set_in_flight(channel, &flight))
+                .await?;
+        }
+        let body = message.to_request(Some(batch.nonce));
+        let result = self
+            .shared
+            .deliverer
+            .rest
+            .create_message(channel, &body)
+            .await;
+        if matches!(result, Err(SendError::Transient { .. })) {
+            self.failures += 1;
+        } else if result.is_ok() {
+            self.failures = 0;
+        }
+        let decision = decide(&result, self.failures);
+        self.known_unposted = matches!(decision, Decision::Wait { .. });
+        self.carry_out(decision, result.err(), sent_ids).await
+    }
+
+    /// Do what [`decide`] said.
+    async fn carry_out(
+        &mut self,
+        decision: Decision,
+        error: Option<SendError>,
+        sent_ids: Vec<OutboxId>,
+    ) -> Result<Step, StoreError> {
+        let channel = self.channel;
+        let stats = self.shared.deliverer.stats.clone();
+        let n = sent_ids.len();
+        match decision {
+            Decision::Ack => {
+                self.ack(sent_ids).await?;
+                stats.messages.fetch_add(1, Ordering::Relaxed);
+                stats.entries.fetch_add(n as u64, Ordering::Relaxed);
+                tracing::debug!(%channel, embeds = n, "delivered");
+                Ok(Step::Continue)
+            }
+            Decision::Wait {
+                retry_after,
+                global,
+            } => {
+                stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+                if global {
+                    // Every channel would get the same answer: hold them all.
+                    self.shared.deliverer.pacer.hold(retry_after);
+                }
+                tracing::warn!(%channel, status = 429, ?retry_after, global, "delivery: rate limited; waiting before retrying");
+                Ok(self.continue_after(retry_after).await)
+            }
+            Decision::BackOff { wait } => {
+                stats.transient_failures.fetch_add(1, Ordering::Relaxed);
+                let reason = error.map(|e| e.to_string()).unwrap_or_default();
+                tracing::warn!(%channel, %reason, ?wait, "delivery failed; will retry");
+                Ok(self.continue_after(wait).await)
+            }
+            Decision::Disable { status, reason } => {
+                let done = self
+                    .shared
+                    .deliverer
+                    .store
+                    .blocking(move |s| s.disable_channel(channel, reason, unix_now()))
+                    .await?;
+                stats.channels_disabled.fetch_add(1, Ordering::Relaxed);
+                let error = error.map(|e| e.to_string()).unwrap_or_default();
+                tracing::warn!(
+                    %channel, status, %error, subscriptions = done.subscriptions,
+                    dropped = done.dropped_entries,
+                    "delivery refused; the channel's follows are disabled until someone follows again there"
+                );
+                Ok(Step::Stop)
+            }
+            Decision::Drop => {
+                stats.refused.fetch_add(1, Ordering::Relaxed);
+                let error = error.map(|e| e.to_string()).unwrap_or_default();
+                tracing::error!(%channel, %error, dropped = n, "Discord refused a message; dropping it");
+                self.ack(sent_ids).await?;
+                Ok(Step::Continue)
+            }
+            Decision::Stop(fatal) => {
+                tracing::error!(%channel, "Discord refused the bot token; stopping");
+                self.shared.deliverer.shutdown.fail(fatal);
+                Ok(Step::Stop)
+            }
+        }
+    }
+
+    /// Is `message` among the channel's recent messages by the bot? A refused
+    /// read (no Read Message History) or any other failure answers "no": the
+    /// resend then relies on the nonce alone.
+    async fn found_in_history(&self, message: &format::Message) -> bool {
+        let channel = self.channel;
+        let rest = &self.shared.deliverer.rest;
+        let bot = match self.shared.bot_user().await {
+            Ok(bot) => bot,
+            Err(e) => {
+                tracing::warn!(%channel, error = %e, "delivery: cannot learn the bot's user id; relying on the nonce");
+                return false;
+            }
+        };
+        match rest.recent_messages(channel, READ_BACK_LIMIT).await {
+            Ok(recent) => already_posted(&message.embeds, &recent, bot),
+            Err(SendError::Forbidden { .. }) => {
+                tracing::info!(%channel, "delivery: no Read Message History there; relying on the nonce");
+                false
+            }
+            Err(e) => {
+                tracing::warn!(%channel, error = %e, "delivery: cannot read the channel back; relying on the nonce");
+                false
+            }
+        }
+    }
+
+    /// Wait for the channel's spacing and the global budget, and record the
+    /// send time; `false` when cancelled first.
+    async fn pace(&self) -> bool {
+        let interval = self.shared.deliverer.channel_interval;
+        if let Some(at) = self.shared.last_send(self.channel) {
+            let ready = at + interval;
+            if ready > Instant::now() {
+                tokio::select! {
+                    _ = self.cancel.cancelled() => return false,
+                    _ = tokio::time::sleep_until(ready) => {}
+                }
+            }
+        }
+        tokio::select! {
+            _ = self.cancel.cancelled() => return false,
+            _ = self.shared.deliverer.pacer.acquire() => {}
+        }
+        self.shared.record_send(self.channel, Instant::now());
+        true
+    }
+
+    /// Sleep `d`, then continue; stop when cancelled first.
+    async fn continue_after(&self, d: std::time::Duration) -> Step {
+        if self.sleep(d).await {
+            Step::Stop
+        } else {
+            Step::Continue
+        }
+    }
+
+    /// Sleep; `true` when cancelled first.
+    async fn sleep(&self, d: std::time::Duration) -> bool {
+        tokio::select! {
+            _ = self.cancel.cancelled() => true,
+            _ = tokio::time::sleep(d) => false,
+        }
+    }
+
+    async fn ack(&mut self, ids: Vec<OutboxId>) -> Result<(), StoreError> {
+        let channel = self.channel;
+        self.known_unposted = false;
+        self.shared
+            .deliverer
+            .store
+            .blocking(move |s| s.ack(channel, &ids))
+            .await
+    }
+
+    /// The in-flight batch if there is one, else the next one (not yet recorded).
+    async fn next_batch(&mut self) -> Result<Option<Batch>, StoreError> {
+        let channel = self.channel;
+        let store = self.shared.deliverer.store.clone();
+        let (flight, entries) = store
+            .blocking(move |s| match s.in_flight(channel)? {
+                Some(flight) => {
+                    let entries = s.entries(channel, &flight.ids)?;
+                    Ok((Some(flight), entries))
+                }
+                None => Ok((None, Vec::new())),
+            })
+            .await?;
+        if let Some(flight) = flight {
+            if !entries.is_empty() {
+                return Ok(Some(Batch {
+                    ids: entries.iter().map(|e| e.id).collect(),
+                    message: first_message(&entries),
+                    nonce: flight.nonce,
+                    fresh: false,
+                }));
+            }
+            // Everything in it was dropped meanwhile (unfollow): forget it.
+            self.ack(Vec::new()).await?;
+        }
+        self.known_unposted = false;
+        let entries = store.blocking(move |s| s.pending(channel, BATCH)).await?;
+        if entries.is_empty() {
+            return Ok(None);
+        }
+        // Only what fits one message goes in flight, so a resend is identical.
+        let message = first_message(&entries);
+        let fits = message.as_ref().map_or(1, |m| m.embeds.len());
+        let ids: Vec<OutboxId> = entries.iter().take(fits).map(|e| e.id).collect();
+        Ok(Some(Batch {
+            nonce: nonce_for(&ids),
+            ids,
+            message,
+            fresh: true,
+        }))
+    }
+}
