@@ -50,7 +50,12 @@ fn quiet_shows_get_max_interval_and_still_cost() {
 fn shows_at_min_interval_release_budget_to_the_others() {
     // Without the clamp the busiest would take 10/11 of a huge budget;
     // clamped at MIN, the rest goes to the others, who also reach MIN.
-    let a = allocate(&[100.0, 1.0, 1.0], budget(3.0 / 60.0 + 1e-9), limits(), PURE);
+    let a = allocate(
+        &[100.0, 1.0, 1.0],
+        budget(3.0 / 60.0 + 1e-9),
+        limits(),
+        PURE,
+    );
     assert_eq!(secs(&a), [60, 60, 60]);
     // A budget a bit short of that: the busy show stays at MIN, the two
     // quiet ones share what is left equally.
@@ -103,11 +108,13 @@ fn tail_guard_keeps_the_middle_at_the_fair_interval() {
     let pure = allocate(&rates, b, limits(), PURE);
     let guarded = allocate(&rates, b, limits(), Policy { tail_share: 0.001 });
     // The pure √ rule sends the middle far past the fair interval ...
-    assert!(pure.intervals[1].as_secs() > 1000, "{:?}", pure.intervals[1]);
+    assert!(
+        pure.intervals[1].as_secs() > 1000,
+        "{:?}",
+        pure.intervals[1]
+    );
     // ... the guard keeps it there, and only the silent show goes slower.
-    assert!(guarded.intervals[1..99]
-        .iter()
-        .all(|i| i.as_secs() <= 1000));
+    assert!(guarded.intervals[1..99].iter().all(|i| i.as_secs() <= 1000));
     assert_eq!(guarded.intervals[99], MAX);
     assert!(guarded.intervals[0] < guarded.intervals[1]);
     assert!(guarded.requests_per_second() <= 0.1 + 1e-12);
@@ -117,7 +124,12 @@ fn tail_guard_keeps_the_middle_at_the_fair_interval() {
 fn tail_guard_counts_equal_rates_together() {
     // Shares: 0.1 each for the two quiet shows. A tail share of 0.15 would
     // fit one of them but not both: neither is in the tail.
-    let a = allocate(&[1.0, 1.0, 8.0], budget(3.0 / 1000.0), limits(), Policy { tail_share: 0.15 });
+    let a = allocate(
+        &[1.0, 1.0, 8.0],
+        budget(3.0 / 1000.0),
+        limits(),
+        Policy { tail_share: 0.15 },
+    );
     assert_eq!(a.intervals[0], a.intervals[1]);
     assert!(a.intervals[0].as_secs() <= 1000, "{:?}", a.intervals);
 }
@@ -135,7 +147,12 @@ fn interval_for_matches_the_allocation() {
 
 #[test]
 fn garbage_rates_count_as_quiet() {
-    let a = allocate(&[f64::NAN, -3.0, f64::INFINITY], budget(1.0), limits(), PURE);
+    let a = allocate(
+        &[f64::NAN, -3.0, f64::INFINITY],
+        budget(1.0),
+        limits(),
+        PURE,
+    );
     assert_eq!(secs(&a), [3600, 3600, 3600]);
 }
 

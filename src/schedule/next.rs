@@ -77,7 +77,10 @@ pub fn after_poll(
         let burst_interval = alloc.interval_for(rate.per_hour());
         ShowPlan {
             rate,
-            interval: Some(plan.interval.map_or(burst_interval, |i| i.min(burst_interval))),
+            interval: Some(
+                plan.interval
+                    .map_or(burst_interval, |i| i.min(burst_interval)),
+            ),
             last_poll: Some(now),
         }
     } else {

@@ -56,7 +56,14 @@ fn first_poll_only_starts_the_clock() {
 fn ordinary_poll_updates_rate_and_keeps_interval() {
     let a = alloc(&[1.0; 4]);
     let rate = RateEstimate::restart(2, HOUR);
-    let after = after_poll(polled(rate, 1200, 0), 2, 3600, HOUR, BurstRule::default(), &a);
+    let after = after_poll(
+        polled(rate, 1200, 0),
+        2,
+        3600,
+        HOUR,
+        BurstRule::default(),
+        &a,
+    );
     assert_eq!(after.interval, Some(Duration::from_secs(1200)));
     assert_eq!(after.last_poll, Some(3600));
     assert!((after.rate.per_hour() - 2.0).abs() < 1e-9);
@@ -101,7 +108,10 @@ fn batches_group_shows_due_within_tolerance() {
     let due = [("a", 100), ("b", 130), ("c", 95), ("d", 500), ("e", 140)];
     let tol = Duration::from_secs(60);
     // At 100: a, c due; b, e within 60 s ride along; d waits.
-    assert_eq!(batch_due(&due, 100, tol, 20), vec![vec!["c", "a", "b", "e"]]);
+    assert_eq!(
+        batch_due(&due, 100, tol, 20),
+        vec![vec!["c", "a", "b", "e"]]
+    );
     assert_eq!(
         batch_due(&due, 100, tol, 2),
         vec![vec!["c", "a"]],

@@ -37,6 +37,18 @@ impl RateEstimate {
         }
     }
 
+    /// The rate as if `prior` more activities had been seen over the same
+    /// exposure: a show observed quiet for a short while is not taken for
+    /// silent (0 when nothing was ever observed). What the allocation should
+    /// be given: it decides which shows may wait longest.
+    pub fn per_hour_with_prior(&self, prior: f64) -> f64 {
+        if self.exposure_secs > 0.0 && self.is_sane() {
+            ((self.events + prior.max(0.0)) / self.exposure_secs * SECS_PER_HOUR).max(0.0)
+        } else {
+            0.0
+        }
+    }
+
     /// Activities expected in a window of `window` at the current rate.
     pub fn expected(&self, window: Duration) -> f64 {
         self.per_hour() * window.as_secs_f64() / SECS_PER_HOUR
@@ -133,6 +145,19 @@ mod tests {
             .observe(100, HOUR, Duration::ZERO)
             .observe(2, HOUR, Duration::ZERO);
         assert!(close(r.per_hour(), 2.0));
+    }
+
+    #[test]
+    fn prior_keeps_a_short_quiet_record_from_reading_silent() {
+        let quiet = RateEstimate::default().observe(0, HOUR, HOUR);
+        assert_eq!(quiet.per_hour(), 0.0);
+        assert!(close(quiet.per_hour_with_prior(1.0), 1.0));
+        // The longer the quiet record, the lower the cautious rate.
+        let longer = quiet.observe(0, 3 * HOUR, HOUR);
+        assert!(longer.per_hour_with_prior(1.0) < quiet.per_hour_with_prior(1.0));
+        assert_eq!(RateEstimate::default().per_hour_with_prior(1.0), 0.0);
+        let busy = RateEstimate::default().observe(10, HOUR, HOUR);
+        assert!(close(busy.per_hour_with_prior(0.0), busy.per_hour()));
     }
 
     #[test]
