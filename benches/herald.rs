@@ -9,7 +9,8 @@
 //! Sections: `processing` (CPU per activity), `requests` (Trakt requests per
 //! poll cycle), `delivery` (Discord requests per delivered activity),
 //! `startup` (memory and start-up of the release binary at scale), `latency`
-//! (end to end on loopback fakes). The table at the end is Markdown, as
+//! (end to end on loopback fakes), `schedule` (the adaptive poll schedule
+//! against round robin on a simulated week). The table at the end is Markdown, as
 //! published in `docs/performance.md`.
 //!
 //! The fakes are the integration tests' own (`tests/it/support`), compiled in
@@ -32,7 +33,14 @@ use std::process::ExitCode;
 
 use support::report::Report;
 
-const SECTIONS: [&str; 5] = ["processing", "requests", "delivery", "startup", "latency"];
+const SECTIONS: [&str; 6] = [
+    "processing",
+    "requests",
+    "delivery",
+    "startup",
+    "latency",
+    "schedule",
+];
 
 fn main() -> ExitCode {
     // `cargo bench` passes `--bench`; anything else not starting with `-` filters.
@@ -77,6 +85,7 @@ fn run(selected: &[&str]) -> anyhow::Result<Report> {
             "delivery" => support::delivery::run(&mut report, &rt)?,
             "startup" => support::startup::run(&mut report, &rt)?,
             "latency" => support::latency::run(&mut report, &rt)?,
+            "schedule" => support::schedule::run(&mut report)?,
             other => anyhow::bail!("unknown section {other}"),
         }
     }

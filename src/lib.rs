@@ -16,6 +16,7 @@
 //! - [`store`]: everything remembered, in one sled database (every sled call).
 //! - [`format`]: pure rendering of activities into Discord embeds, and packing.
 //! - [`poller`]: which shows are due, batching, routing, per-show backoff.
+//! - [`schedule`]: the adaptive schedule: activity rates, budget allocation, next polls.
 //! - [`deliver`]: drains the outbox to Discord, exactly once per channel.
 //! - [`http`]: the one reqwest client set-up (timeouts, no proxy for loopback).
 //! - [`discord`]: the serenity/poise client, slash commands, REST sender.
@@ -37,6 +38,7 @@ pub mod http;
 pub mod ids;
 pub mod poller;
 pub mod ratelimit;
+pub mod schedule;
 pub mod shutdown;
 pub mod store;
 pub mod telemetry;

@@ -1,5 +1,6 @@
 //! The benchmark's own code: the workload generator, the timing loops and the
-//! figures table, and one module per measurement of issue 7.
+//! figures table, and one module per measurement of issue 7 (and the
+//! schedule simulation of issue 16).
 
 pub mod delivery;
 pub mod gen;
@@ -7,6 +8,7 @@ pub mod latency;
 pub mod processing;
 pub mod report;
 pub mod requests;
+pub mod schedule;
 pub mod startup;
 
 /// The machine the figures come from: CPU model, cores, memory.
