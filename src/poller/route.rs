@@ -1,8 +1,10 @@
 //! Routing, pure: turning one fetch into one store commit — which activity goes
-//! to which channels, and which watermark each show of the batch gets.
+//! to which channels, and which watermark each show of the batch gets. The v1
+//! wire items are mapped into `activity::Activity` here, right after the fetch.
 
 use std::time::Duration;
 
+use crate::activity::Activity;
 use crate::store::{PollCommit, PollItem, ShowFollowers};
 use crate::trakt::Fetched;
 
@@ -19,8 +21,11 @@ pub fn route(
     overlap: Duration,
     now: i64,
 ) -> PollCommit {
+    // The edge: the v1 wire items become the bot's activity model here, once,
+    // right after the fetch; everything downstream (store, delivery) keeps it.
+    let activities: Vec<Activity> = fetched.activities.iter().map(Activity::from).collect();
     let mut items = Vec::new();
-    for activity in &fetched.activities {
+    for activity in &activities {
         let subject = activity.subject_show();
         for f in members {
             let about = match subject {

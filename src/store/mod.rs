@@ -56,6 +56,7 @@
 
 mod import;
 mod keys;
+mod migrate_outbox;
 mod outbox;
 mod poll;
 mod schema;
