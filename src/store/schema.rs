@@ -80,7 +80,7 @@ impl Store {
         Ok(store)
     }
 
-    fn stored_version(&self) -> Result<Option<u32>, StoreError> {
+    pub(super) fn stored_version(&self) -> Result<Option<u32>, StoreError> {
         let Some(bytes) = self.meta.get(SCHEMA_KEY)? else {
             return Ok(None);
         };
@@ -116,7 +116,7 @@ impl Store {
         Ok(())
     }
 
-    fn write_schema_version(&self, version: u32) -> Result<(), StoreError> {
+    pub(super) fn write_schema_version(&self, version: u32) -> Result<(), StoreError> {
         self.meta.insert(SCHEMA_KEY, &version.to_be_bytes())?;
         self.durable()
     }
