@@ -105,7 +105,13 @@ mod tests {
             .iter()
             .map(|i| {
                 (
-                    i.activity.key.0.strip_prefix("episode:").unwrap().parse::<u64>().unwrap(),
+                    i.activity
+                        .key
+                        .0
+                        .strip_prefix("episode:")
+                        .unwrap()
+                        .parse::<u64>()
+                        .unwrap(),
                     match &i.show {
                         ShowRef::Slug(s) => s.as_str(),
                         ShowRef::Tvdb(_) => "?",

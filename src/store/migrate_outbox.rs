@@ -123,8 +123,8 @@ impl Store {
                     Shape::Current => {}
                     Shape::V1(entry) => rewrite.push((key.to_vec(), encode(&*entry)?)),
                     Shape::Undecodable(why) => {
-                        let (channel, id) = keys::split_outbox(key)
-                            .map_err(|e| super::corrupt("outbox key", e))?;
+                        let (channel, id) =
+                            keys::split_outbox(key).map_err(|e| super::corrupt("outbox key", e))?;
                         tracing::warn!(%channel, key = %keys::hex(key), reason = %why,
                             "undecodable outbox entry moved to the quarantine");
                         quarantine.push((key.to_vec(), raw.to_vec(), channel, id));

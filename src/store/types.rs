@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ChannelId, GuildId, OutboxId, UserId};
 use crate::activity::Activity;
+use crate::ids::{ChannelId, GuildId, OutboxId, UserId};
 use crate::trakt::{ActionSet, ActivityKey, ShowRef, TraktTime};
 
 /// Everything that can go wrong at the store boundary.

@@ -113,7 +113,10 @@ fn a_store_written_by_today_s_schema_opens_and_delivers() {
     assert_eq!(rendered(&resend), before);
     // Deliver it: pack, ack; the channel's next batch follows.
     let embeds = resend.iter().map(|e| crate::format::render(&e.activity));
-    let message = crate::format::pack(embeds.collect()).into_iter().next().unwrap();
+    let message = crate::format::pack(embeds.collect())
+        .into_iter()
+        .next()
+        .unwrap();
     assert_eq!(message.embeds.len(), 3);
     store.ack(ChannelId(10), &marker.ids).unwrap();
     assert_eq!(store.in_flight(ChannelId(10)).unwrap(), None);
@@ -128,7 +131,10 @@ fn the_migration_is_idempotent_and_finishes_after_a_crash() {
     let path = write_v2_store(&dir);
     let old = {
         let raw = sled::open(&path).unwrap();
-        let old = raw.open_tree("outbox").unwrap().get(keys::outbox(ChannelId(10), OutboxId(2)));
+        let old = raw
+            .open_tree("outbox")
+            .unwrap()
+            .get(keys::outbox(ChannelId(10), OutboxId(2)));
         old.unwrap().unwrap().to_vec()
     };
     let store = Store::open(&path, 4).unwrap();
@@ -170,7 +176,10 @@ fn the_migration_works_in_bounded_batches() {
     let done = store.migrate_outbox_in_batches(4).unwrap();
     assert_eq!(done.rewritten, 27);
     assert_eq!(done.batches, 7);
-    assert_eq!(rendered(&store.pending(ChannelId(20), usize::MAX).unwrap()), expected_embeds(20));
+    assert_eq!(
+        rendered(&store.pending(ChannelId(20), usize::MAX).unwrap()),
+        expected_embeds(20)
+    );
 }
 
 #[test]
@@ -181,7 +190,10 @@ fn an_undecodable_entry_is_quarantined_by_the_migration() {
         let db = sled::open(&path).unwrap();
         let outbox = db.open_tree("outbox").unwrap();
         outbox
-            .insert(keys::outbox(ChannelId(10), OutboxId(0)), &b"\x01{\"nope\":1}"[..])
+            .insert(
+                keys::outbox(ChannelId(10), OutboxId(0)),
+                &b"\x01{\"nope\":1}"[..],
+            )
             .unwrap();
         db.flush().unwrap();
     }
@@ -206,7 +218,10 @@ fn a_newer_schema_is_still_refused() {
         db.flush().unwrap();
     }
     match Store::open(&path, 4) {
-        Err(StoreError::SchemaTooNew { found: 4, supported: 3 }) => {}
+        Err(StoreError::SchemaTooNew {
+            found: 4,
+            supported: 3,
+        }) => {}
         other => panic!("{other:?}"),
     }
 }

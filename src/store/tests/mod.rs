@@ -3,9 +3,9 @@
 
 use super::schema::SCHEMA_KEY;
 use super::*;
+use crate::activity::Activity;
 use crate::ids::UserId;
 use crate::ids::{ChannelId, GuildId, OutboxId};
-use crate::activity::Activity;
 use crate::trakt::{ActionSet, TraktTime};
 use crate::trakt::{ActivityKey, ShowRef};
 use tempfile::TempDir;
