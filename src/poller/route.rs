@@ -176,4 +176,28 @@ mod tests {
             vec![(show("a"), TraktTime(1_000)), (show("b"), TraktTime(9_000))]
         );
     }
+
+    /// Mapping at the edge routes as before: over every v1 fixture item, the
+    /// mapped activity names the same show (page and TVDB id) as the wire item.
+    #[test]
+    fn the_mapped_activity_is_about_the_same_show_as_the_wire_item() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut compared = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.ends_with(".json") || name.starts_with("error-") {
+                continue;
+            }
+            let page = crate::trakt::parse_activity_page(&std::fs::read(&path).unwrap()).unwrap();
+            for v1 in &page.activities {
+                let wire = v1.subject_show().map(|s| (s.url.clone(), s.tvdb_id));
+                let model = Activity::from(v1);
+                let mapped = model.subject_show().map(|s| (s.url.clone(), s.tvdb));
+                assert_eq!(mapped, wire, "{name}: {:?}", v1.key());
+                compared += 1;
+            }
+        }
+        assert!(compared > 100, "{compared} items compared");
+    }
 }
