@@ -67,7 +67,13 @@ pub fn run(report: &mut Report, rt: &tokio::runtime::Runtime) -> anyhow::Result<
             let show = g.show(1);
             for n in BURSTS {
                 let activities = burst(&mut g, &show, n, mix)?;
-                let packed = format::pack(activities.iter().map(format::render_v1).collect()).len();
+                let packed = format::pack(
+                    activities
+                        .iter()
+                        .map(|a| format::render(&a.into()))
+                        .collect(),
+                )
+                .len();
                 let (posts, embeds, refused) = deliver(&discord, &show, activities).await?;
                 anyhow::ensure!(embeds == n, "{embeds} of {n} embeds arrived");
                 let floor = n.div_ceil(format::limits::EMBEDS_PER_MESSAGE);
@@ -127,7 +133,7 @@ async fn deliver(
             .into_iter()
             .map(|activity| PollItem {
                 show: show.show.clone(),
-                activity,
+                activity: activity.into(),
                 channels: vec![channel],
             })
             .collect(),

@@ -99,7 +99,7 @@ fn render_all(commit: &PollCommit) -> Vec<Embed> {
     commit
         .items
         .iter()
-        .map(|i| format::render_v1(&i.activity))
+        .map(|i| format::render(&i.activity))
         .collect()
 }
 

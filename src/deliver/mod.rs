@@ -174,7 +174,7 @@ impl Deliverer {
 fn first_message(entries: &[OutboxEntry]) -> Option<format::Message> {
     let embeds = entries
         .iter()
-        .map(|e| format::render_v1(&e.activity))
+        .map(|e| format::render(&e.activity))
         .collect();
     format::pack(embeds).into_iter().next()
 }

@@ -3,7 +3,6 @@
 //! embed limits, markdown escaping, and mention safety. No I/O.
 //!
 //! - [`render`]: `activity::Activity` → [`Embed`], always within [`limits`];
-//!   [`render_v1`] maps a v1 wire item first.
 //! - [`pack`]: embeds → [`Message`]s (≤ 10 embeds, ≤ 6000 characters each).
 //! - [`Message::to_request`]: the JSON body, mentions disabled, optional nonce.
 
@@ -18,7 +17,7 @@ pub use links::{clean_url, is_real_image};
 pub use pack::{
     fit_nonce, nonce_is_valid, pack, AllowedMentions, CreateMessage, MentionKind, Message,
 };
-pub use render::{action_color, action_label, display_name, render, render_v1};
+pub use render::{action_color, action_label, display_name, render};
 pub use text::{escape_markdown, truncate, truncate_clean, ELLIPSIS};
 
 /// Discord's limits, in characters (Unicode scalar values) unless noted.

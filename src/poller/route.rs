@@ -1,8 +1,10 @@
 //! Routing, pure: turning one fetch into one store commit — which activity goes
-//! to which channels, and which watermark each show of the batch gets.
+//! to which channels, and which watermark each show of the batch gets. The v1
+//! wire items are mapped into `activity::Activity` here, right after the fetch.
 
 use std::time::Duration;
 
+use crate::activity::Activity;
 use crate::store::{PollCommit, PollItem, ShowFollowers};
 use crate::trakt::Fetched;
 
@@ -19,8 +21,11 @@ pub fn route(
     overlap: Duration,
     now: i64,
 ) -> PollCommit {
+    // The edge: the v1 wire items become the bot's activity model here, once,
+    // right after the fetch; everything downstream (store, delivery) keeps it.
+    let activities: Vec<Activity> = fetched.activities.iter().map(Activity::from).collect();
     let mut items = Vec::new();
-    for activity in &fetched.activities {
+    for activity in &activities {
         let subject = activity.subject_show();
         for f in members {
             let about = match subject {
@@ -100,7 +105,13 @@ mod tests {
             .iter()
             .map(|i| {
                 (
-                    i.activity.id.unwrap(),
+                    i.activity
+                        .key
+                        .0
+                        .strip_prefix("episode:")
+                        .unwrap()
+                        .parse::<u64>()
+                        .unwrap(),
                     match &i.show {
                         ShowRef::Slug(s) => s.as_str(),
                         ShowRef::Tvdb(_) => "?",
@@ -164,5 +175,29 @@ mod tests {
             commit.watermarks,
             vec![(show("a"), TraktTime(1_000)), (show("b"), TraktTime(9_000))]
         );
+    }
+
+    /// Mapping at the edge routes as before: over every v1 fixture item, the
+    /// mapped activity names the same show (page and TVDB id) as the wire item.
+    #[test]
+    fn the_mapped_activity_is_about_the_same_show_as_the_wire_item() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut compared = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.ends_with(".json") || name.starts_with("error-") {
+                continue;
+            }
+            let page = crate::trakt::parse_activity_page(&std::fs::read(&path).unwrap()).unwrap();
+            for v1 in &page.activities {
+                let wire = v1.subject_show().map(|s| (s.url.clone(), s.tvdb_id));
+                let model = Activity::from(v1);
+                let mapped = model.subject_show().map(|s| (s.url.clone(), s.tvdb));
+                assert_eq!(mapped, wire, "{name}: {:?}", v1.key());
+                compared += 1;
+            }
+        }
+        assert!(compared > 100, "{compared} items compared");
     }
 }

@@ -4,10 +4,10 @@
 //!
 //! This file holds the shared machinery (the trees, the writer lock, plans
 //! and transactions, value encoding); each concern has its own `impl Store`
-//! block: `schema` (opening, migrations), `subs` (follow, resume, unfollow,
-//! listings), `poll` (the poller's reads and commits, dedupe keys), `outbox`
-//! (delivery, in-flight markers, quarantine, disabling a channel) and `import`
-//! (export/import).
+//! block: `schema` (opening, migrations; `migrate_outbox` is migration 3),
+//! `subs` (follow, resume, unfollow, listings), `poll` (the poller's reads and
+//! commits, dedupe keys), `outbox` (delivery, in-flight markers, quarantine,
+//! disabling a channel) and `import` (export/import).
 //!
 //! # Layout
 //!
@@ -24,7 +24,7 @@
 //! | `shows` | show | [`ShowState`] |
 //! | `dedupe` | show + activity key | recorded-at (unix secs) |
 //! | `dedupe_by_time` | recorded-at + `dedupe` key | empty (index, for pruning) |
-//! | `outbox` | channel + id | [`OutboxEntry`] |
+//! | `outbox` | channel + id | [`OutboxEntry`], its `activity` the bot's model (`crate::activity`; schema 2 kept the v1 wire item, migration 3 rewrites it, `migrate_outbox`) |
 //! | `in_flight` | channel | [`InFlight`] |
 //! | `quarantine` | the `outbox` key | the raw bytes of an outbox entry that did not decode |
 //!
@@ -56,6 +56,7 @@
 
 mod import;
 mod keys;
+mod migrate_outbox;
 mod outbox;
 mod poll;
 mod schema;

@@ -73,7 +73,7 @@ fn warn_quarantined(channel: ChannelId, key: &[u8], reason: &str) {
 /// Inside a transaction: take `id` out of `channel`'s in-flight marker (the
 /// marker goes when it names nothing else). A marker that does not decode is
 /// left for [`Store::in_flight`] to report.
-fn unmark(tx: &Tx<'_>, channel: ChannelId, id: OutboxId) -> TxResult<()> {
+pub(super) fn unmark(tx: &Tx<'_>, channel: ChannelId, id: OutboxId) -> TxResult<()> {
     let tree = tx.tree(TreeId::InFlight);
     let key = keys::id_prefix(channel.0);
     let Some(value) = tree.get(key)? else {

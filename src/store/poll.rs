@@ -159,7 +159,7 @@ impl Store {
                 let mut channels = i.channels.clone();
                 channels.sort_unstable();
                 channels.dedup();
-                let key = i.activity.key();
+                let key = i.activity.key().clone();
                 Prepared {
                     item: i,
                     channels,

@@ -182,7 +182,7 @@ impl World {
                     if !self.followed(&item.show) {
                         continue;
                     }
-                    let k = (item.show.clone(), item.activity.key());
+                    let k = (item.show.clone(), item.activity.key().clone());
                     if self.recorded.contains_key(&k) {
                         expected_dupes += 1;
                     } else {
@@ -369,7 +369,7 @@ impl World {
             }
             // Dedupe keys exactly as the model says.
             for id in 0..6 {
-                let key = activity(id, 0, "seen", name).key();
+                let key = activity(id, 0, "seen", name).key().clone();
                 assert_eq!(
                     store.is_recorded(&show, &key).unwrap(),
                     self.recorded.contains_key(&(show.clone(), key)),

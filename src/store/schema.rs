@@ -25,10 +25,16 @@ type Migration = (&'static str, fn(&Store) -> Result<(), StoreError>);
 const MIGRATIONS: &[Migration] = &[
     ("record the schema version", |_| Ok(())),
     ("build the followers index", Store::rebuild_followers),
+    (
+        "outbox entries carry the activity model",
+        Store::migrate_outbox_to_model,
+    ),
 ];
 
 /// The schema version this build writes and reads: one per migration.
-/// Version 2 added the `followers` index.
+/// Version 2 added the `followers` index; version 3 stores outbox entries
+/// with the bot's activity model instead of the v1 wire item
+/// (`migrate_outbox`).
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// Open sled, waiting briefly while a previous handle in this process (whose
@@ -74,7 +80,7 @@ impl Store {
         Ok(store)
     }
 
-    fn stored_version(&self) -> Result<Option<u32>, StoreError> {
+    pub(super) fn stored_version(&self) -> Result<Option<u32>, StoreError> {
         let Some(bytes) = self.meta.get(SCHEMA_KEY)? else {
             return Ok(None);
         };
@@ -110,7 +116,7 @@ impl Store {
         Ok(())
     }
 
-    fn write_schema_version(&self, version: u32) -> Result<(), StoreError> {
+    pub(super) fn write_schema_version(&self, version: u32) -> Result<(), StoreError> {
         self.meta.insert(SCHEMA_KEY, &version.to_be_bytes())?;
         self.durable()
     }

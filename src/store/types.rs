@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::activity::Activity;
 use crate::ids::{ChannelId, GuildId, OutboxId, UserId};
-use crate::trakt::{ActionSet, Activity, ActivityKey, ShowRef, TraktTime};
+use crate::trakt::{ActionSet, ActivityKey, ShowRef, TraktTime};
 
 /// Everything that can go wrong at the store boundary.
 #[derive(Debug, thiserror::Error)]
@@ -172,7 +173,8 @@ pub struct CommitStats {
     pub queued: usize,
 }
 
-/// One pending delivery of one activity to one channel.
+/// One pending delivery of one activity to one channel. `activity` is the
+/// bot's model (`crate::activity`), never a wire format (schema version 3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxEntry {
     pub id: OutboxId,

@@ -700,7 +700,10 @@ async fn follows_lists_actions_and_state() {
 /// The embeds a notification of `activity` carries, as JSON.
 fn notification_embed(activity: &Value) -> Value {
     let parsed: Activity = serde_json::from_value(activity.clone()).expect("an activity");
-    serde_json::to_value(format::render_v1(&parsed)).expect("json")
+    serde_json::to_value(format::render(&trakt_herald::activity::Activity::from(
+        &parsed,
+    )))
+    .expect("json")
 }
 
 /// Discord's echo and serenity's builder may add `type: rich`; compare the rest.

@@ -54,9 +54,11 @@ pub fn queue(store: &Store, channel: u64, first_id: u64, users: &[String]) {
         .map(|(k, user)| {
             let id = first_id + k as u64;
             let json = episode_activity(id, "seen", user, T0 + id as i64, &subject, 3, "Walls");
+            // A v1 wire item, mapped into the activity model at the test's edge.
+            let v1: trakt_herald::trakt::Activity = serde_json::from_value(json).expect("activity");
             PollItem {
                 show: show.clone(),
-                activity: serde_json::from_value(json).expect("activity"),
+                activity: v1.into(),
                 channels: vec![ChannelId(channel)],
             }
         })

@@ -7,7 +7,7 @@
 use proptest::prelude::*;
 
 use trakt_herald::format::{
-    limits, pack, render_v1, truncate, Embed, EmbedAuthor, EmbedField, EmbedFooter, EmbedMedia,
+    limits, pack, render, truncate, Embed, EmbedAuthor, EmbedField, EmbedFooter, EmbedMedia,
 };
 use trakt_herald::trakt::model::{
     Comment, Episode, Images, List, ListItem, Love, Movie, Show, User,
@@ -377,7 +377,7 @@ proptest! {
 
     #[test]
     fn any_activity_renders_within_every_limit(a in activity()) {
-        let e = render_v1(&a);
+        let e = render(&trakt_herald::activity::Activity::from(&a));
         assert_within_limits(&e);
         prop_assert!(spoilers_balanced(&e), "{:?}", e);
         prop_assert!(e.title.is_some(), "every embed has a title");

@@ -9,7 +9,8 @@
 
 use serde_json::Value;
 
-use trakt_herald::format::{pack, render_v1, Message};
+use trakt_herald::activity;
+use trakt_herald::format::{pack, render, Message};
 
 use crate::format_snapshots::activity_fixtures;
 
@@ -368,7 +369,10 @@ pub fn request_json(message: &Message, nonce: Option<String>) -> Value {
 fn every_rendered_fixture_validates_as_a_create_message_request() {
     let mut messages = 0;
     for (stem, activities) in activity_fixtures() {
-        let embeds = activities.iter().map(render_v1).collect::<Vec<_>>();
+        let embeds = activities
+            .iter()
+            .map(|a| render(&activity::Activity::from(a)))
+            .collect::<Vec<_>>();
         let count = embeds.len();
         let packed = pack(embeds);
         assert_eq!(

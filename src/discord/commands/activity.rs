@@ -67,9 +67,10 @@ pub async fn activity(
     };
     let (result, deferred) = with_deferral(ctx, fut).await?;
     let (known_title, fetched) = result.map_err(|e| trakt_error(&show, e))?;
-    let mut items: Vec<_> = fetched
+    let mut items: Vec<crate::activity::Activity> = fetched
         .activities
         .iter()
+        .map(crate::activity::Activity::from)
         .filter(|a| a.subject_show().is_none_or(|s| s.is(&show)))
         .collect();
     let title = items
@@ -87,11 +88,7 @@ pub async fn activity(
     }
     items.reverse(); // newest first
     let total = items.len();
-    let embeds: Vec<format::Embed> = items
-        .iter()
-        .take(10)
-        .map(|a| format::render_v1(a))
-        .collect();
+    let embeds: Vec<format::Embed> = items.iter().take(10).map(format::render).collect();
     let message = format::pack(embeds)
         .into_iter()
         .next()

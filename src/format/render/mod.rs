@@ -2,7 +2,7 @@
 //! link to the item's Trakt page, colour and label per action, thumbnail,
 //! episode summaries, ratings, shouts and reviews (spoilers kept hidden,
 //! `:shortcode:` emoji turned into emoji), lists and their items, and the
-//! timestamp. [`render_v1`] renders a v1 wire item through the same path.
+//! timestamp.
 //!
 //! - `subject`: the subject as words, its page and its picture.
 //! - `title`: the sentence per action.
@@ -90,11 +90,6 @@ pub fn display_name(user: &User) -> String {
     } else {
         username
     }
-}
-
-/// The embed for one v1 wire item: mapped into the activity model, rendered.
-pub fn render_v1(activity: &crate::trakt::Activity) -> Embed {
-    render(&activity.into())
 }
 
 /// The embed for one activity, always within Discord's limits.

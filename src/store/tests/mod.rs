@@ -3,13 +3,15 @@
 
 use super::schema::SCHEMA_KEY;
 use super::*;
+use crate::activity::Activity;
 use crate::ids::UserId;
 use crate::ids::{ChannelId, GuildId, OutboxId};
-use crate::trakt::{ActionSet, Activity, TraktTime};
+use crate::trakt::{ActionSet, TraktTime};
 use crate::trakt::{ActivityKey, ShowRef};
 use tempfile::TempDir;
 
 mod import;
+mod migration;
 mod outbox;
 mod poll;
 mod schema;
@@ -29,13 +31,19 @@ pub(super) fn actions(s: &str) -> ActionSet {
 
 /// An episode activity of `show` with a Trakt id (so its key is `episode:{id}`).
 pub(super) fn activity(id: u64, ts: i64, action: &str, show: &str) -> Activity {
-    serde_json::from_str(&format!(
+    let v1: crate::trakt::Activity = serde_json::from_str(&format!(
         r#"{{"id":{id},"timestamp":{ts},"type":"episode","action":"{action}",
             "user":{{"username":"u"}},
             "show":{{"title":"T","url":"https://trakt.tv/show/{show}"}},
             "episode":{{"season":1,"number":{id}}}}}"#
     ))
-    .unwrap()
+    .unwrap();
+    Activity::from(v1)
+}
+
+/// The Trakt id in an `episode:{id}` key.
+pub(super) fn id_of(a: &Activity) -> u64 {
+    a.key.0.strip_prefix("episode:").unwrap().parse().unwrap()
 }
 
 pub(super) fn new_follow(guild: u64, channel: u64, show: &str, acts: &str) -> NewFollow {
@@ -95,7 +103,7 @@ pub(super) fn pending_ids(store: &Store, channel: u64) -> Vec<u64> {
         .pending(ChannelId(channel), usize::MAX)
         .unwrap()
         .iter()
-        .map(|e| e.activity.id.unwrap())
+        .map(|e| id_of(&e.activity))
         .collect()
 }
 

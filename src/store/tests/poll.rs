@@ -182,7 +182,7 @@ fn a_channel_gets_nothing_older_than_its_follow() {
     assert_eq!(pending_ids(&store, 1).len(), 2);
     let late = store.pending(ChannelId(2), 10).unwrap();
     assert_eq!(late.len(), 1, "only what happened at or after the follow");
-    assert_eq!(late[0].activity.timestamp, 500);
+    assert_eq!(late[0].activity.time, TraktTime(500));
     // Changing the actions later keeps the original start.
     follow(&store, 1, 2, "fargo", "seen");
     let sub = &store.channel_follows(ChannelId(2)).unwrap()[0];

@@ -139,7 +139,7 @@ fn a_version_1_store_gets_its_followers_index_built() {
     let store = Store::open(&path, 4).unwrap();
     assert_eq!(
         store.meta.get(SCHEMA_KEY).unwrap().unwrap().as_ref(),
-        2u32.to_be_bytes()
+        SCHEMA_VERSION.to_be_bytes()
     );
     assert_eq!(
         store.tree(TreeId::Followers).len(),
