@@ -36,7 +36,7 @@ fn value_bytes(v: &Value) -> Vec<u8> {
 fn write_v2_store(dir: &TempDir) -> std::path::PathBuf {
     let path = dir.path().join("db");
     let trees: serde_json::Map<String, Value> = serde_json::from_str(TREES_JSON).unwrap();
-    let db = sled::open(&path).unwrap();
+    let db = raw_open(&path);
     for (name, rows) in &trees {
         let tree = db.open_tree(name).unwrap();
         for row in rows.as_array().unwrap() {
@@ -130,7 +130,7 @@ fn the_migration_is_idempotent_and_finishes_after_a_crash() {
     let dir = TempDir::new().unwrap();
     let path = write_v2_store(&dir);
     let old = {
-        let raw = sled::open(&path).unwrap();
+        let raw = raw_open(&path);
         let old = raw
             .open_tree("outbox")
             .unwrap()
@@ -160,11 +160,11 @@ fn the_migration_works_in_bounded_batches() {
     let dir = TempDir::new().unwrap();
     let path = write_v2_store(&dir);
     // Migrate by hand, 4 entries per transaction: 27 entries, 7 batches.
-    let raw = sled::open(&path).unwrap();
+    let raw = raw_open(&path);
     drop(raw);
     let store = {
         // Open at the current version without migrating, by claiming it.
-        let db = sled::open(&path).unwrap();
+        let db = raw_open(&path);
         db.open_tree("meta")
             .unwrap()
             .insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
@@ -187,7 +187,7 @@ fn an_undecodable_entry_is_quarantined_by_the_migration() {
     let dir = TempDir::new().unwrap();
     let path = write_v2_store(&dir);
     {
-        let db = sled::open(&path).unwrap();
+        let db = raw_open(&path);
         let outbox = db.open_tree("outbox").unwrap();
         outbox
             .insert(
@@ -210,7 +210,7 @@ fn a_newer_schema_is_still_refused() {
     let dir = TempDir::new().unwrap();
     let path = write_v2_store(&dir);
     {
-        let db = sled::open(&path).unwrap();
+        let db = raw_open(&path);
         db.open_tree("meta")
             .unwrap()
             .insert(SCHEMA_KEY, &4u32.to_be_bytes())
@@ -224,4 +224,19 @@ fn a_newer_schema_is_still_refused() {
         }) => {}
         other => panic!("{other:?}"),
     }
+}
+
+/// Open the directory with sled directly, waiting (as `Store::open` does)
+/// while a handle dropped a moment ago still holds its lock.
+fn raw_open(path: &std::path::Path) -> sled::Db {
+    for _ in 0..100 {
+        match sled::open(path) {
+            Ok(db) => return db,
+            Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::Other => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => panic!("cannot open {}: {e}", path.display()),
+        }
+    }
+    panic!("{} stayed locked", path.display())
 }
