@@ -532,13 +532,16 @@ mod tests {
 
     #[test]
     fn discord_shards_is_auto_or_a_count_and_bad_values_name_the_key() {
-        assert_eq!(parse("", &secrets()).expect("default").discord.shards, Shards::Auto);
+        assert_eq!(
+            parse("", &secrets()).expect("default").discord.shards,
+            Shards::Auto
+        );
         let fixed = parse("[discord]\nshards = 2\n", &secrets()).expect("fixed");
         assert_eq!(fixed.discord.shards, Shards::Fixed(2));
         assert!(fixed.masked_toml().contains("shards = 2\n"));
         for bad in ["0", "\"many\"", "-3"] {
-            let err = parse(&format!("[discord]\nshards = {bad}\n"), &secrets())
-                .expect_err("bad shards");
+            let err =
+                parse(&format!("[discord]\nshards = {bad}\n"), &secrets()).expect_err("bad shards");
             assert!(err.to_string().contains("discord.shards"), "{bad}: {err}");
         }
     }

@@ -107,7 +107,16 @@ mod tests {
 
     #[test]
     fn zero_negative_huge_and_other_values_are_refused() {
-        for bad in ["0", "-1", "1025", "99999999999", "\"two\"", "\"\"", "1.5", "true"] {
+        for bad in [
+            "0",
+            "-1",
+            "1025",
+            "99999999999",
+            "\"two\"",
+            "\"\"",
+            "1.5",
+            "true",
+        ] {
             assert!(parse(bad).is_err(), "{bad} parsed");
         }
         let message = parse("0").expect_err("0");

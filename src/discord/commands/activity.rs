@@ -87,7 +87,11 @@ pub async fn activity(
     }
     items.reverse(); // newest first
     let total = items.len();
-    let embeds: Vec<format::Embed> = items.iter().take(10).map(|a| format::render_v1(a)).collect();
+    let embeds: Vec<format::Embed> = items
+        .iter()
+        .take(10)
+        .map(|a| format::render_v1(a))
+        .collect();
     let message = format::pack(embeds)
         .into_iter()
         .next()
