@@ -79,7 +79,7 @@ pub async fn run(config: &Config, data: Data, shutdown: &Shutdown) -> Result<(),
         ended = &mut start => ended,
         () = cancel.cancelled() => {
             let stop = async {
-                shards.shutdown_all().await;
+                close_shards(&shards).await;
                 // Returns once the shard manager reports the shutdown.
                 let _ = (&mut start).await;
             };
@@ -96,6 +96,19 @@ pub async fn run(config: &Config, data: Data, shutdown: &Shutdown) -> Result<(),
         }
         other => other.map_err(|e| BotError::Gateway(e.to_string())),
     }
+}
+
+/// Closes every running shard, then shuts the shard manager down. Each
+/// runner is told directly: `shutdown_all` goes through serenity's shard
+/// queuer, which sleeps up to 5 s between two shard starts and would leave the
+/// shards already connected open meanwhile.
+async fn close_shards(manager: &serenity::ShardManager) {
+    for (id, runner) in manager.runners.lock().await.iter() {
+        runner
+            .runner_tx
+            .send_to_shard(serenity::ShardRunnerMessage::Shutdown(*id, 1000));
+    }
+    manager.shutdown_all().await;
 }
 
 /// Connects `shards` shards: `auto` asks `GET /gateway/bot` for Discord's

@@ -75,7 +75,7 @@ impl Sharded {
     }
 
     /// Cancels and checks the bot ends within the bound and closes every shard.
-    async fn stop(self) {
+    async fn stop(self) -> FakeDiscord {
         self.cancel.cancel();
         let ended = tokio::time::timeout(STOP_WITHIN, self.task)
             .await
@@ -86,6 +86,7 @@ impl Sharded {
             .try_wait_for(|s| s.open_shards.is_empty().then_some(()), STOP_WITHIN)
             .await
             .unwrap_or_else(|| panic!("shards still open: {:?}", self.discord.open_shards()));
+        self.discord
     }
 
     fn command_registrations(&self) -> usize {
@@ -120,7 +121,7 @@ async fn auto_follows_gateway_bot_registers_once_and_serves_both_shards() {
     bot.assert_answered_on(1).await;
     assert_eq!(bot.command_registrations(), 1, "commands registered once");
     assert_eq!(bot.discord.open_shards(), [0, 1]);
-    bot.stop().await;
+    let _ = bot.stop().await;
 }
 
 #[tokio::test]
@@ -142,7 +143,7 @@ async fn a_fixed_count_ignores_the_recommendation() {
     bot.assert_answered_on(1).await;
     bot.assert_answered_on(0).await;
     assert_eq!(bot.command_registrations(), 1, "commands registered once");
-    bot.stop().await;
+    let _ = bot.stop().await;
 }
 
 #[tokio::test]
@@ -152,5 +153,43 @@ async fn auto_with_one_recommended_shard_runs_one() {
     assert_eq!(shards, [[0, 1]]);
     bot.discord.wait_registered_commands(WAIT).await;
     bot.assert_answered_on(0).await;
-    bot.stop().await;
+    let _ = bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_stop_between_two_shard_starts_closes_the_connected_shard_at_once() {
+    let bot = Sharded::start("\"auto\"", 2).await;
+    let first = bot.discord.wait_identified_shards(1, WAIT).await;
+    assert_eq!(first, [[0, 2]]);
+    bot.discord
+        .wait_for(|s| (!s.open_shards.is_empty()).then_some(()), WAIT)
+        .await;
+    // serenity waits 5 s before it starts shard 1; stop within that gap.
+    bot.cancel.cancel();
+    let closed = bot
+        .discord
+        .try_wait_for(
+            |s| (!s.open_shards.contains_key(&0)).then_some(()),
+            Duration::from_secs(2),
+        )
+        .await;
+    assert!(
+        closed.is_some(),
+        "shard 0 still open: {:?}",
+        bot.discord.open_shards()
+    );
+    let discord = bot.stop().await;
+    // serenity's shard queuer wakes up 5 s after shard 0 started; give it the
+    // chance to start shard 1 (it does not, once shut down), then nothing may
+    // stay connected.
+    let _ = discord
+        .try_wait_for(
+            |s| (s.identifies.len() >= 2).then_some(()),
+            Duration::from_secs(8),
+        )
+        .await;
+    discord
+        .try_wait_for(|s| s.open_shards.is_empty().then_some(()), STOP_WITHIN)
+        .await
+        .unwrap_or_else(|| panic!("shards still open: {:?}", discord.open_shards()));
 }
