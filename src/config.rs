@@ -9,6 +9,9 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+mod shards;
+pub use shards::{Shards, MAX_SHARDS};
+
 /// Environment variable that overrides `discord.token`.
 pub const ENV_DISCORD_TOKEN: &str = "DISCORD_TOKEN";
 /// Environment variable that overrides `trakt.api_key`.
@@ -49,6 +52,8 @@ pub struct DiscordConfig {
     /// Minimum time between two messages to the same channel.
     #[serde(with = "humantime_serde")]
     pub channel_message_interval: Duration,
+    /// Gateway shards: Discord's recommendation (`auto`) or a fixed count.
+    pub shards: Shards,
 }
 
 impl Default for DiscordConfig {
@@ -59,6 +64,7 @@ impl Default for DiscordConfig {
             guild_id: None,
             max_messages_per_second: 40.0,
             channel_message_interval: Duration::from_millis(1000),
+            shards: Shards::Auto,
         }
     }
 }
@@ -378,6 +384,7 @@ impl Config {
             "channel_message_interval = {}\n",
             dur(self.discord.channel_message_interval)
         ));
+        out.push_str(&format!("shards = {}\n", self.discord.shards));
         out.push_str("\n[trakt]\n");
         out.push_str(&format!("api_key = {}\n", mask(&self.trakt.api_key)));
         out.push_str(&format!("base_url = {:?}\n", self.trakt.base_url));
@@ -521,6 +528,22 @@ mod tests {
         assert_eq!(config.trakt.retry_delay, Duration::from_millis(50));
         let err = parse("[discord]\napi_base = \"ftp://x\"\n", &secrets()).expect_err("url");
         assert!(err.to_string().contains("discord.api_base"), "{err}");
+    }
+
+    #[test]
+    fn discord_shards_is_auto_or_a_count_and_bad_values_name_the_key() {
+        assert_eq!(
+            parse("", &secrets()).expect("default").discord.shards,
+            Shards::Auto
+        );
+        let fixed = parse("[discord]\nshards = 2\n", &secrets()).expect("fixed");
+        assert_eq!(fixed.discord.shards, Shards::Fixed(2));
+        assert!(fixed.masked_toml().contains("shards = 2\n"));
+        for bad in ["0", "\"many\"", "-3"] {
+            let err =
+                parse(&format!("[discord]\nshards = {bad}\n"), &secrets()).expect_err("bad shards");
+            assert!(err.to_string().contains("discord.shards"), "{bad}: {err}");
+        }
     }
 
     #[test]

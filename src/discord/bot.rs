@@ -1,8 +1,9 @@
 //! The serenity client: REST pointed at `discord.api_base`, non-privileged
-//! intents, the poise framework with our commands (registered with one bulk
-//! overwrite on READY, in a guild or globally), a token check before
-//! connecting, and a bounded shutdown when the cancellation token fires (or a
-//! refused token, which is fatal).
+//! intents, `discord.shards` gateway shards (Discord's recommendation or a
+//! fixed count), the poise framework with our commands (registered with one
+//! bulk overwrite on the first READY of any shard, in a guild or globally), a
+//! token check before connecting, and a bounded shutdown of every shard when
+//! the cancellation token fires (or a refused token, which is fatal).
 
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use poise::serenity_prelude as serenity;
 
 use super::commands::{self, CommandError, Data};
 use crate::backoff::Backoff;
-use crate::config::{Config, DEFAULT_DISCORD_API_BASE};
+use crate::config::{Config, Shards, DEFAULT_DISCORD_API_BASE};
 use crate::shutdown::{Fatal, Shutdown};
 
 /// Why the Discord client stopped with an error.
@@ -37,7 +38,7 @@ pub fn build_http(config: &Config) -> Result<serenity::Http, BotError> {
     })
 }
 
-/// How long the Discord client may take to close its shard once told to stop.
+/// How long the Discord client may take to close its shards once told to stop.
 /// Past it the client is abandoned: serenity's shard queuer, when it is still
 /// connecting or waiting to retry, never reports back.
 pub const STOP_GRACE: Duration = Duration::from_millis(1500);
@@ -72,13 +73,13 @@ pub async fn run(config: &Config, data: Data, shutdown: &Shutdown) -> Result<(),
         () = cancel.cancelled() => return Ok(()),
     };
     let shards = client.shard_manager.clone();
-    let start = client.start();
+    let start = start(&mut client, config.discord.shards);
     tokio::pin!(start);
     let ended = tokio::select! {
         ended = &mut start => ended,
         () = cancel.cancelled() => {
             let stop = async {
-                shards.shutdown_all().await;
+                close_shards(&shards).await;
                 // Returns once the shard manager reports the shutdown.
                 let _ = (&mut start).await;
             };
@@ -94,6 +95,28 @@ pub async fn run(config: &Config, data: Data, shutdown: &Shutdown) -> Result<(),
             Ok(())
         }
         other => other.map_err(|e| BotError::Gateway(e.to_string())),
+    }
+}
+
+/// Closes every running shard, then shuts the shard manager down. Each
+/// runner is told directly: `shutdown_all` goes through serenity's shard
+/// queuer, which sleeps up to 5 s between two shard starts and would leave the
+/// shards already connected open meanwhile.
+async fn close_shards(manager: &serenity::ShardManager) {
+    for (id, runner) in manager.runners.lock().await.iter() {
+        runner
+            .runner_tx
+            .send_to_shard(serenity::ShardRunnerMessage::Shutdown(*id, 1000));
+    }
+    manager.shutdown_all().await;
+}
+
+/// Connects `shards` shards: `auto` asks `GET /gateway/bot` for Discord's
+/// recommendation, a fixed count does not ask.
+async fn start(client: &mut serenity::Client, shards: Shards) -> Result<(), serenity::Error> {
+    match shards {
+        Shards::Auto => client.start_autosharded().await,
+        Shards::Fixed(n) => client.start_shards(n).await,
     }
 }
 

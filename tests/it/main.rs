@@ -16,6 +16,7 @@ mod pipeline;
 mod pipeline_smoke;
 mod polling;
 mod refollow;
+mod sharding;
 mod support;
 mod trakt_client;
 mod trakt_v2_client;

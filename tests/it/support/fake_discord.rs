@@ -19,6 +19,7 @@ mod history;
 pub mod limits;
 mod objects;
 mod rest;
+mod shards;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -209,6 +210,8 @@ pub struct Identify {
     /// Exactly as sent (serenity sends `Bot <token>`).
     pub token: String,
     pub intents: u64,
+    /// `[shard_id, num_shards]` as sent (`[0, 1]` when absent).
+    pub shard: [u64; 2],
 }
 
 /// A gateway RESUME as received.
@@ -387,6 +390,14 @@ pub struct State {
     /// `None`: [`CALLBACK_DEADLINE`].
     callback_deadline: Option<Duration>,
     gateway_mode: GatewayMode,
+    /// What `GET /gateway/bot` recommends; `None`: 1. See [`FakeDiscord::set_recommended_shards`].
+    recommended_shards: Option<u64>,
+    /// The live session of each shard (set on READY or RESUMED), for dispatching on one shard.
+    shard_sessions: BTreeMap<u64, mpsc::UnboundedSender<GatewayCommand>>,
+    /// The shard id of each session.
+    session_shards: HashMap<String, u64>,
+    /// Identified gateway connections still open, by shard id.
+    pub open_shards: BTreeMap<u64, u64>,
 }
 
 impl std::fmt::Debug for GatewayCommand {
@@ -504,7 +515,7 @@ pub async fn start() -> FakeDiscord {
     .expect("application shape");
     objects::check_shape::<serenity::model::gateway::BotGateway>(
         "gateway/bot",
-        &objects::gateway_bot(&gateway_url),
+        &objects::gateway_bot(&gateway_url, 2),
     )
     .expect("gateway/bot shape");
 
@@ -709,7 +720,7 @@ impl FakeDiscord {
     /// Dispatches an application command (INTERACTION_CREATE, type 2).
     /// Waits up to 10 s for an identified gateway session.
     pub async fn interact(&self, invocation: CommandInvocation) -> InteractionRef {
-        self.dispatch_interaction(invocation, 2, None).await
+        self.dispatch_interaction(invocation, 2, None, None).await
     }
 
     /// Dispatches an autocomplete request (type 4) with `focused` as the
@@ -723,7 +734,7 @@ impl FakeDiscord {
             invocation.options.iter().any(|(name, _)| name == focused),
             "fake Discord: focused option {focused} is not among the options"
         );
-        self.dispatch_interaction(invocation, 4, Some(focused))
+        self.dispatch_interaction(invocation, 4, Some(focused), None)
             .await
     }
 
@@ -732,9 +743,16 @@ impl FakeDiscord {
         invocation: CommandInvocation,
         kind: u8,
         focused: Option<&str>,
+        shard: Option<u64>,
     ) -> InteractionRef {
         let sender = self
-            .wait_for(|state| state.current.clone(), Duration::from_secs(10))
+            .wait_for(
+                |state| match shard {
+                    Some(id) => state.shard_sessions.get(&id).cloned(),
+                    None => state.current.clone(),
+                },
+                Duration::from_secs(10),
+            )
             .await;
         let (payload, reference) = self.shared.update(|state| {
             let id = state.new_id();

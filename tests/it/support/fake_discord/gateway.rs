@@ -114,6 +114,12 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>) {
         if state.current.as_ref().is_some_and(|c| c.same_channel(&tx)) {
             state.current = None;
         }
+        let shard = session
+            .as_ref()
+            .and_then(|s| state.session_shards.get(s).copied());
+        if let Some(shard) = shard {
+            state.shard_closed(shard, &tx);
+        }
     });
 }
 
@@ -155,11 +161,13 @@ fn identify(
     let token = d.get("token").and_then(Value::as_str).unwrap_or_default();
     let intents = d.get("intents").and_then(Value::as_u64).unwrap_or(0);
     let shard = d.get("shard").cloned().unwrap_or_else(|| json!([0, 1]));
+    let shard_pair = [0, 1].map(|i| shard.get(i).and_then(Value::as_u64).unwrap_or(i as u64));
     let resume_url = shared.gateway_url.clone();
     shared.update(|state| {
         state.identifies.push(Identify {
             token: token.to_owned(),
             intents,
+            shard: shard_pair,
         });
         if bare_token(token) != TOKEN || state.gateway_mode == GatewayMode::RejectToken {
             return vec![Action::Close(4004, "Authentication failed.")];
@@ -170,6 +178,10 @@ fn identify(
         let session_id = format!("fake-session-{}", state.new_id());
         state.sessions.insert(session_id.clone(), 1);
         state.current = Some(tx.clone());
+        state
+            .session_shards
+            .insert(session_id.clone(), shard_pair[0]);
+        state.shard_opened(shard_pair[0], tx);
         let ready = objects::ready(&session_id, &resume_url, &shard);
         *session = Some(session_id);
         vec![Action::Send(
@@ -207,6 +219,9 @@ fn resume(
         *last += 1;
         let seq = *last;
         state.current = Some(tx.clone());
+        if let Some(shard) = state.session_shards.get(&session_id).copied() {
+            state.shard_opened(shard, tx);
+        }
         *session = Some(session_id);
         vec![Action::Send(
             json!({ "op": 0, "s": seq, "t": "RESUMED", "d": {} }),

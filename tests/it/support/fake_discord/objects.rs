@@ -95,10 +95,10 @@ pub fn application() -> Value {
 }
 
 /// `GET /gateway/bot`.
-pub fn gateway_bot(url: &str) -> Value {
+pub fn gateway_bot(url: &str, shards: u64) -> Value {
     json!({
         "url": url,
-        "shards": 1,
+        "shards": shards,
         "session_start_limit": { "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1 },
     })
 }

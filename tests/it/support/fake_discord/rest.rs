@@ -253,7 +253,10 @@ fn route(
     }
     match (req.method, segments.as_slice()) {
         ("GET", ["gateway"]) => Outcome::ok(json!({ "url": gateway_url })),
-        ("GET", ["gateway", "bot"]) => Outcome::ok(objects::gateway_bot(gateway_url)),
+        ("GET", ["gateway", "bot"]) => Outcome::ok(objects::gateway_bot(
+            gateway_url,
+            state.recommended_shards.unwrap_or(1),
+        )),
         ("GET", ["oauth2", "applications", "@me"]) => Outcome::ok(objects::application()),
         ("PUT", ["applications", app, "commands"]) if is_app(app) => {
             overwrite_commands(state, None, req.body)
