@@ -106,3 +106,91 @@ fn a_bad_import_writes_nothing() {
     );
     assert_eq!(snapshot(&store), before);
 }
+
+/// A store with history (follows, a disabled channel, pending entries and
+/// watermarks), and an import file that adds, replaces, re-activates and
+/// disables subscriptions across many shows.
+fn chunk_case(dir: &TempDir) -> (Store, Vec<Subscription>) {
+    let store = open(dir);
+    let shows: Vec<String> = (0..12).map(|i| format!("show-{i}")).collect();
+    for (i, show) in shows.iter().enumerate() {
+        follow(&store, 1, 10 + (i as u64 % 3), show, "all");
+    }
+    let items = shows
+        .iter()
+        .enumerate()
+        .map(|(i, s)| item(s, activity(i as u64 + 1, 100, "seen", s), &[10, 11, 12]))
+        .collect();
+    commit(&store, items, &[], 1);
+    store
+        .disable_channel(ChannelId(12), "unknown channel (10003)", 5)
+        .unwrap();
+    let mut file = Vec::new();
+    for (i, show) in shows.iter().enumerate() {
+        for channel in 10..14u64 {
+            let state = if (i + channel as usize) % 5 == 0 {
+                SubState::Disabled {
+                    reason: "imported".into(),
+                    since: 7,
+                }
+            } else {
+                SubState::Active
+            };
+            let acts = if channel % 2 == 0 {
+                "seen,shout"
+            } else {
+                "all"
+            };
+            file.push(sub_of(channel, show, acts, state));
+        }
+    }
+    file.reverse(); // the file's order must not matter
+    (store, file)
+}
+
+#[test]
+fn a_chunked_import_equals_a_one_shot_import() {
+    let (one_dir, many_dir) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let (one, file) = chunk_case(&one_dir);
+    let (many, _) = chunk_case(&many_dir);
+    assert_eq!(snapshot(&one), snapshot(&many), "same starting state");
+    let n_one = one
+        .import_in_chunks(file.clone(), usize::MAX, None)
+        .unwrap();
+    let n_many = many.import_in_chunks(file, 3, None).unwrap();
+    assert_eq!(n_one, n_many);
+    assert!(n_one > 30, "{n_one}");
+    assert_eq!(snapshot(&one), snapshot(&many));
+}
+
+#[test]
+fn an_import_cut_short_by_a_crash_finishes_on_rerun_without_doubling() {
+    let (one_dir, cut_dir) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let (one, file) = chunk_case(&one_dir);
+    let (cut, _) = chunk_case(&cut_dir);
+    let n_one = one.import(file.clone()).unwrap();
+    // Two chunks land, then the process dies; the rerun imports everything.
+    let first = cut.import_in_chunks(file.clone(), 5, Some(2)).unwrap();
+    assert!(first > 0 && snapshot(&cut) != snapshot(&one));
+    let rest = cut.import_in_chunks(file.clone(), 5, None).unwrap();
+    assert_eq!(first + rest, n_one);
+    assert_eq!(snapshot(&cut), snapshot(&one));
+    // And once more: nothing changes.
+    assert_eq!(cut.import(file).unwrap(), 0);
+    assert_eq!(snapshot(&cut), snapshot(&one));
+}
+
+#[test]
+fn an_invalid_file_writes_nothing_even_in_chunks() {
+    let dir = TempDir::new().unwrap();
+    let (store, mut file) = chunk_case(&dir);
+    let before = snapshot(&store);
+    let mut bad = file[0].clone();
+    bad.title = String::new();
+    file.push(bad); // last, after many valid chunks
+    assert!(matches!(
+        store.import_in_chunks(file, 2, None),
+        Err(StoreError::InvalidSubscription { .. })
+    ));
+    assert_eq!(snapshot(&store), before);
+}
