@@ -26,6 +26,8 @@ mod support;
 mod fakes {
     pub mod fake_discord;
     pub mod fake_trakt;
+    pub mod fake_trakt_v2;
+    pub mod fake_trakt_v2_routes;
     pub mod herald;
 }
 

@@ -21,7 +21,7 @@ use crate::poller::{PollStats, Poller};
 use crate::ratelimit::RateLimiter;
 use crate::shutdown::Shutdown;
 use crate::store::Store;
-use crate::trakt::TraktClient;
+use crate::trakt::Source;
 
 /// How long shutdown waits for the loops once the Discord client is stopped
 /// (they were cancelled at the same moment, so this is rarely used). A message
@@ -64,7 +64,7 @@ pub async fn run_with_store(
 ) -> anyhow::Result<()> {
     let shutdown = Shutdown::new(cancel);
     let cancel = shutdown.token().clone();
-    let trakt = TraktClient::new(&config.trakt).context("cannot build the Trakt client")?;
+    let source = Source::from_config(&config.trakt).context("cannot build the Trakt client")?;
     let rest = DiscordRest::new(
         &config.discord.api_base,
         config.discord_token(),
@@ -85,19 +85,28 @@ pub async fn run_with_store(
         stats: Arc::new(DeliveryStats::default()),
         shutdown: shutdown.clone(),
     };
-    let poller = Poller {
-        store: store.clone(),
-        trakt: trakt.clone(),
-        interval: config.poll.interval,
-        overlap: config.poll.overlap,
-        batch_size: config.trakt.batch_size,
-        wake_delivery: wake.clone(),
-        stats: Arc::new(PollStats::default()),
-        memory: Default::default(),
-    };
     let delivery_task = tokio::spawn(deliverer.run(cancel.clone()));
-    let poll_task = tokio::spawn(poller.run(cancel.clone()));
+    let poll_task = match &source {
+        Source::V1(trakt) => {
+            let poller = Poller {
+                store: store.clone(),
+                trakt: trakt.clone(),
+                interval: config.poll.interval,
+                overlap: config.poll.overlap,
+                batch_size: config.trakt.batch_size,
+                wake_delivery: wake.clone(),
+                stats: Arc::new(PollStats::default()),
+                memory: Default::default(),
+            };
+            tokio::spawn(poller.run(cancel.clone()))
+        }
+        Source::V2(_) => {
+            tracing::warn!("polling Trakt API v2 is not wired in yet");
+            tokio::spawn(async {})
+        }
+    };
     tracing::info!(
+        api = %source.api(),
         store = %config.storage.path.display(),
         pending = store.outbox_len().unwrap_or(0),
         "ready to poll"
@@ -105,7 +114,7 @@ pub async fn run_with_store(
 
     let data = Data {
         store: store.clone(),
-        trakt,
+        source,
         limits: config.limits,
         defer_after: Duration::from_millis(2000),
     };

@@ -69,19 +69,72 @@ impl Default for DiscordConfig {
     }
 }
 
+/// Which Trakt API the bot reads (`trakt.api`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TraktApi {
+    /// Trakt API v1 (`activity/shows`), retired by Trakt; kept for
+    /// compatible servers and old deployments.
+    V1,
+    /// Trakt API v2 (`https://api.trakt.tv`), the default.
+    #[default]
+    V2,
+}
+
+impl TraktApi {
+    /// `"v1"` or `"v2"`, as written in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TraktApi::V1 => "v1",
+            TraktApi::V2 => "v2",
+        }
+    }
+
+    /// The API's own address, `trakt.base_url`'s default.
+    pub fn default_base_url(self) -> &'static str {
+        match self {
+            TraktApi::V1 => "http://api.trakt.tv",
+            TraktApi::V2 => "https://api.trakt.tv",
+        }
+    }
+
+    /// `trakt.max_requests_per_second`'s default: v1's 2 per second; on v2,
+    /// 400 per 5 minutes, safely under the 500 GET per 5 minutes Trakt grants
+    /// a client id.
+    pub fn default_rate(self) -> f64 {
+        match self {
+            TraktApi::V1 => 2.0,
+            TraktApi::V2 => 400.0 / 300.0,
+        }
+    }
+}
+
+impl std::fmt::Display for TraktApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// `[trakt]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TraktConfig {
-    /// The API key (`TRAKT_API_KEY` overrides). Travels in the URL path.
+    /// Which API: `"v2"` (default) or `"v1"`.
+    pub api: TraktApi,
+    /// v2: the client id, sent in the `trakt-api-key` header; v1: the API
+    /// key, in the URL path (`TRAKT_API_KEY` overrides).
     pub api_key: Option<SecretString>,
-    pub base_url: String,
+    /// Default: the chosen API's address ([`TraktConfig::base_url`]).
+    #[serde(rename = "base_url")]
+    pub base_url_override: Option<String>,
     #[serde(with = "humantime_serde")]
     pub timeout: Duration,
-    /// Shows per request (comma list).
+    /// v1 only: shows per request (comma list).
     pub batch_size: usize,
-    /// Token-bucket rate for requests to Trakt.
-    pub max_requests_per_second: f64,
+    /// Requests to Trakt per second, every request counted (polls, commands,
+    /// autocomplete). Default per API ([`TraktConfig::max_requests_per_second`]).
+    #[serde(rename = "max_requests_per_second")]
+    pub rate_override: Option<f64>,
     /// Retries of one failed request (5xx, timeout, unreadable body) before the
     /// poll of its shows counts as failed (and they back off until a later poll).
     pub max_retries: u32,
@@ -94,14 +147,29 @@ pub struct TraktConfig {
 impl Default for TraktConfig {
     fn default() -> Self {
         TraktConfig {
+            api: TraktApi::default(),
             api_key: None,
-            base_url: "http://api.trakt.tv".to_owned(),
+            base_url_override: None,
             timeout: Duration::from_secs(10),
             batch_size: 20,
-            max_requests_per_second: 2.0,
+            rate_override: None,
             max_retries: 3,
             retry_delay: Duration::from_millis(500),
         }
+    }
+}
+
+impl TraktConfig {
+    /// `trakt.base_url`, or the chosen API's address.
+    pub fn base_url(&self) -> &str {
+        self.base_url_override
+            .as_deref()
+            .unwrap_or(self.api.default_base_url())
+    }
+
+    /// `trakt.max_requests_per_second`, or the chosen API's default.
+    pub fn max_requests_per_second(&self) -> f64 {
+        self.rate_override.unwrap_or(self.api.default_rate())
     }
 }
 
@@ -284,7 +352,7 @@ impl Config {
             }
         }
         check_base_url("discord.api_base", &self.discord.api_base)?;
-        check_base_url("trakt.base_url", &self.trakt.base_url)?;
+        check_base_url("trakt.base_url", self.trakt.base_url())?;
         if self.discord.guild_id == Some(0) {
             return Err(ConfigError::key(
                 "discord.guild_id",
@@ -305,8 +373,8 @@ impl Config {
                 "must be between 1 and 100",
             ));
         }
-        if !(self.trakt.max_requests_per_second > 0.0
-            && self.trakt.max_requests_per_second.is_finite())
+        if !(self.trakt.max_requests_per_second() > 0.0
+            && self.trakt.max_requests_per_second().is_finite())
         {
             return Err(ConfigError::key(
                 "trakt.max_requests_per_second",
@@ -386,13 +454,14 @@ impl Config {
         ));
         out.push_str(&format!("shards = {}\n", self.discord.shards));
         out.push_str("\n[trakt]\n");
+        out.push_str(&format!("api = {:?}\n", self.trakt.api.as_str()));
         out.push_str(&format!("api_key = {}\n", mask(&self.trakt.api_key)));
-        out.push_str(&format!("base_url = {:?}\n", self.trakt.base_url));
+        out.push_str(&format!("base_url = {:?}\n", self.trakt.base_url()));
         out.push_str(&format!("timeout = {}\n", dur(self.trakt.timeout)));
         out.push_str(&format!("batch_size = {}\n", self.trakt.batch_size));
         out.push_str(&format!(
             "max_requests_per_second = {:?}\n",
-            self.trakt.max_requests_per_second
+            self.trakt.max_requests_per_second()
         ));
         out.push_str(&format!("max_retries = {}\n", self.trakt.max_retries));
         out.push_str(&format!("retry_delay = {}\n", dur(self.trakt.retry_delay)));
@@ -474,11 +543,36 @@ mod tests {
     }
 
     #[test]
+    fn the_api_picks_the_address_and_rate_defaults_and_keys_override_them() {
+        let v2 = parse("", &secrets()).expect("empty file");
+        assert_eq!(v2.trakt.api, TraktApi::V2);
+        assert_eq!(v2.trakt.base_url(), "https://api.trakt.tv");
+        assert!(v2.trakt.max_requests_per_second() * 300.0 <= 400.0 + 1e-9);
+        let v1 = parse("[trakt]\napi = \"v1\"\n", &secrets()).expect("v1");
+        assert_eq!(v1.trakt.api, TraktApi::V1);
+        assert_eq!(v1.trakt.base_url(), "http://api.trakt.tv");
+        assert_eq!(v1.trakt.max_requests_per_second(), 2.0);
+        let set = parse(
+            "[trakt]\napi = \"v2\"\nbase_url = \"http://127.0.0.1:9\"\nmax_requests_per_second = 5.0\n",
+            &secrets(),
+        )
+        .expect("explicit");
+        assert_eq!(set.trakt.base_url(), "http://127.0.0.1:9");
+        assert_eq!(set.trakt.max_requests_per_second(), 5.0);
+        let shown = set.masked_toml();
+        assert!(shown.contains("api = \"v2\""), "{shown}");
+        let err = parse("[trakt]\napi = \"v3\"\n", &secrets()).expect_err("v3");
+        assert!(err.to_string().contains("trakt.api"), "{err}");
+    }
+
+    #[test]
     fn committed_sample_parses_with_env_secrets() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/default.toml");
         let config = Config::load(&path, &secrets()).expect("sample parses");
         assert_eq!(config.discord.api_base, DEFAULT_DISCORD_API_BASE);
-        assert_eq!(config.trakt.base_url, "http://api.trakt.tv");
+        assert_eq!(config.trakt.api, TraktApi::V2);
+        assert_eq!(config.trakt.base_url(), "https://api.trakt.tv");
+        assert!((config.trakt.max_requests_per_second() - 400.0 / 300.0).abs() < 1e-9);
         assert_eq!(config.trakt.timeout, Duration::from_secs(10));
         assert_eq!(config.trakt.batch_size, 20);
         assert_eq!(config.trakt.max_retries, 3);

@@ -116,6 +116,7 @@ async fn deliver(
     let store = Store::open(&dir.path().join("store"), 4)?;
     let channel = ChannelId(fake_discord::CHANNEL_ID);
     store.follow(NewFollow {
+        slug: None,
         guild: GuildId(fake_discord::GUILD_ID),
         channel,
         show: show.show.clone(),
@@ -128,6 +129,8 @@ async fn deliver(
     })?;
     let n = activities.len();
     let stats = store.commit_poll(PollCommit {
+        feeds: Vec::new(),
+        marks: Vec::new(),
         watermarks: Vec::new(),
         items: activities
             .into_iter()

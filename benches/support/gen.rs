@@ -186,6 +186,7 @@ impl Gen {
             }
             for c in picked {
                 out.push(Subscription {
+                    slug: None,
                     guild: GuildId(900_000_000_000_000_000 + c / 10),
                     channel: ChannelId(800_000_000_000_000_000 + c),
                     show: s.show.clone(),

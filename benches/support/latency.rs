@@ -83,6 +83,7 @@ async fn measure() -> anyhow::Result<Vec<Duration>> {
         tvdb_id: 153_021,
     };
     bot.store.follow(NewFollow {
+        slug: None,
         guild: GuildId(fake_discord::GUILD_ID),
         channel: ChannelId(fake_discord::CHANNEL_ID),
         show: show.show.clone(),

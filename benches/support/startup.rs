@@ -232,6 +232,7 @@ api_base = "{api}"
 guild_id = {guild}
 
 [trakt]
+api = "v1"
 api_key = "{KEY}"
 base_url = "{trakt}"
 max_requests_per_second = {rps:?}

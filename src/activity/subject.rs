@@ -46,7 +46,7 @@ impl Show {
 
     /// Whether this show is the show `show` names.
     pub fn is(&self, show: &ShowRef) -> bool {
-        show.matches(self.slug(), self.tvdb)
+        show.matches_ids(self.trakt, self.slug(), self.tvdb)
     }
 }
 

@@ -320,6 +320,7 @@ mod test_support {
                 .fold(ActionSet::none(), |acc, (_, a)| acc.union(*a)),
             channels,
             state: ShowState {
+                v2: Default::default(),
                 watermark: watermark.map(TraktTime),
                 failures: 0,
                 next_attempt: next,

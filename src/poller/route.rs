@@ -58,6 +58,8 @@ pub fn route(
         }
     }
     PollCommit {
+        marks: Vec::new(),
+        feeds: Vec::new(),
         watermarks: members
             .iter()
             .map(|f| {
@@ -114,7 +116,7 @@ mod tests {
                         .unwrap(),
                     match &i.show {
                         ShowRef::Slug(s) => s.as_str(),
-                        ShowRef::Tvdb(_) => "?",
+                        ShowRef::Tvdb(_) | ShowRef::Trakt(_) => "?",
                     },
                     i.channels.iter().map(|c| c.get()).collect(),
                 )

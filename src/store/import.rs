@@ -289,6 +289,7 @@ mod tests {
     #[test]
     fn chunks_never_split_a_show() {
         let sub = |show: &str, channel: u64| Subscription {
+            slug: None,
             guild: GuildId(1),
             channel: ChannelId(channel),
             show: ShowRef::parse(show).unwrap(),

@@ -13,6 +13,8 @@ const SHOW_TVDB: u8 = 0x01;
 /// slugs never contain 0x00).
 const SHOW_SLUG: u8 = 0x02;
 const SLUG_END: u8 = 0x00;
+/// Tag byte of a show given by Trakt id (followed by the id as 8 BE bytes).
+const SHOW_TRAKT: u8 = 0x03;
 
 /// Append the key of `show`.
 pub fn push_show(out: &mut Vec<u8>, show: &ShowRef) {
@@ -25,6 +27,10 @@ pub fn push_show(out: &mut Vec<u8>, show: &ShowRef) {
             out.push(SHOW_SLUG);
             out.extend_from_slice(slug.as_bytes());
             out.push(SLUG_END);
+        }
+        ShowRef::Trakt(id) => {
+            out.push(SHOW_TRAKT);
+            out.extend_from_slice(&id.to_be_bytes());
         }
     }
 }
@@ -42,6 +48,10 @@ pub fn split_show(bytes: &[u8]) -> Result<(ShowRef, &[u8]), String> {
         Some((&SHOW_TVDB, rest)) => {
             let (id, rest) = split_u64(rest).ok_or("truncated TVDB id")?;
             Ok((ShowRef::Tvdb(id), rest))
+        }
+        Some((&SHOW_TRAKT, rest)) => {
+            let (id, rest) = split_u64(rest).ok_or("truncated Trakt id")?;
+            Ok((ShowRef::Trakt(id), rest))
         }
         Some((&SHOW_SLUG, rest)) => {
             let end = rest
@@ -157,6 +167,8 @@ mod tests {
             ShowRef::Slug("f".into()),
             ShowRef::Tvdb(0),
             ShowRef::Tvdb(u64::MAX),
+            ShowRef::Trakt(0),
+            ShowRef::Trakt(1393),
         ];
         for a in &shows {
             let key = sub(a, ChannelId(7));

@@ -27,6 +27,7 @@
 //! | `outbox` | channel + id | [`OutboxEntry`], its `activity` the bot's model (`crate::activity`; schema 2 kept the v1 wire item, migration 3 rewrites it, `migrate_outbox`) |
 //! | `in_flight` | channel | [`InFlight`] |
 //! | `quarantine` | the `outbox` key | the raw bytes of an outbox entry that did not decode |
+//! | `feeds` | a v2 site-wide feed's name ([`Feed::name`]) | its watermark, a [`TraktTime`](crate::trakt::TraktTime) |
 //!
 //! # Consistency
 //!
@@ -82,8 +83,8 @@ use sled::Transactional;
 pub use import::MAX_TITLE_CHARS;
 pub use schema::SCHEMA_VERSION;
 pub use types::{
-    CommitStats, DisableStats, FollowOutcome, InFlight, NewFollow, OutboxEntry, PollCommit,
-    PollItem, ShowFollowers, ShowState, StoreError, SubState, Subscription,
+    CommitStats, DisableStats, Feed, FollowOutcome, InFlight, NewFollow, OutboxEntry, PollCommit,
+    PollItem, ShowFollowers, ShowState, StoreError, SubState, Subscription, V2Marks,
 };
 
 /// First byte of every stored value.
@@ -103,11 +104,12 @@ enum TreeId {
     Outbox,
     InFlight,
     Quarantine,
+    Feeds,
 }
 
 impl TreeId {
     /// Every data tree, in index order (`ALL[t as usize] == t`).
-    const ALL: [TreeId; 10] = [
+    const ALL: [TreeId; 11] = [
         TreeId::Subs,
         TreeId::ByChannel,
         TreeId::ByGuild,
@@ -118,6 +120,7 @@ impl TreeId {
         TreeId::Outbox,
         TreeId::InFlight,
         TreeId::Quarantine,
+        TreeId::Feeds,
     ];
 
     /// The sled tree name (stable: it is the on-disk layout).
@@ -133,6 +136,7 @@ impl TreeId {
             TreeId::Outbox => "outbox",
             TreeId::InFlight => "in_flight",
             TreeId::Quarantine => "quarantine",
+            TreeId::Feeds => "feeds",
         }
     }
 }

@@ -5,10 +5,11 @@
 
 use std::collections::HashSet;
 
+use super::V2Marks;
 use super::{
     abort, corrupt, decode, encode, keys, sub_at, Plan, Store, StoreError, TreeId, Tx, TxResult,
 };
-use super::{CommitStats, OutboxEntry, PollCommit, PollItem, ShowFollowers, ShowState};
+use super::{CommitStats, Feed, OutboxEntry, PollCommit, PollItem, ShowFollowers, ShowState};
 use crate::ids::{ChannelId, OutboxId};
 use crate::trakt::{ActionSet, ActivityKey, ShowRef, TraktTime};
 
@@ -146,6 +147,7 @@ impl Store {
             .iter()
             .map(|i| &i.show)
             .chain(c.watermarks.iter().map(|w| &w.0))
+            .chain(c.marks.iter().map(|m| &m.0))
         {
             if !followed.contains(show) && self.is_followed(show)? {
                 followed.insert(show.clone());
@@ -188,8 +190,24 @@ impl Store {
                     advance_watermark(tx, show, *time)?;
                 }
             }
+            for (show, marks) in &c.marks {
+                if followed.contains(show) {
+                    merge_marks(tx, show, marks)?;
+                }
+            }
+            for (feed, time) in &c.feeds {
+                advance_feed(tx, *feed, *time)?;
+            }
             Ok(stats)
         })
+    }
+
+    /// The watermark of a v2 site-wide feed (`None`: never read).
+    pub fn feed_mark(&self, feed: Feed) -> Result<Option<TraktTime>, StoreError> {
+        self.tree(TreeId::Feeds)
+            .get(feed.name())?
+            .map(|v| decode("feed watermark", &v))
+            .transpose()
     }
 
     /// Whether the dedupe key of an activity of `show` is recorded.
@@ -255,6 +273,34 @@ fn queue_item(tx: &Tx<'_>, p: &Prepared<'_>, now: i64) -> TxResult<usize> {
         queued += 1;
     }
     Ok(queued)
+}
+
+/// Inside a commit: the show's v2 marks move on by `marks` and its failure
+/// state is cleared.
+fn merge_marks(tx: &Tx<'_>, show: &ShowRef, marks: &V2Marks) -> TxResult<()> {
+    let key = keys::show(show);
+    let shows = tx.tree(TreeId::Shows);
+    let mut state: ShowState = match shows.get(key.as_slice())? {
+        Some(v) => decode("show state", &v).map_err(abort)?,
+        None => ShowState::default(),
+    };
+    state.v2.merge(marks);
+    state.failures = 0;
+    state.next_attempt = None;
+    shows.insert(key, encode(&state).map_err(abort)?)?;
+    Ok(())
+}
+
+/// Inside a commit: the feed's watermark becomes max(old, `time`).
+fn advance_feed(tx: &Tx<'_>, feed: Feed, time: TraktTime) -> TxResult<()> {
+    let feeds = tx.tree(TreeId::Feeds);
+    let old: Option<TraktTime> = match feeds.get(feed.name())? {
+        Some(v) => Some(decode("feed watermark", &v).map_err(abort)?),
+        None => None,
+    };
+    let new = old.map_or(time, |o| o.max(time));
+    feeds.insert(feed.name(), encode(&new).map_err(abort)?)?;
+    Ok(())
 }
 
 /// Inside a commit: the show's watermark becomes max(old, `time`) and its

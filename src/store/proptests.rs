@@ -137,6 +137,7 @@ impl World {
             } => {
                 let (guild, channel) = CHANNELS[*ch];
                 let result = store.follow(NewFollow {
+                    slug: None,
                     guild: GuildId(guild),
                     channel: ChannelId(channel),
                     show: slug(SHOWS[*show]),
@@ -192,6 +193,8 @@ impl World {
                 }
                 let stats = store
                     .commit_poll(PollCommit {
+                        feeds: Vec::new(),
+                        marks: Vec::new(),
                         watermarks: watermarks
                             .iter()
                             .map(|(s, t)| (slug(SHOWS[*s]), TraktTime(*t)))

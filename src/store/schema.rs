@@ -29,12 +29,18 @@ const MIGRATIONS: &[Migration] = &[
         "outbox entries carry the activity model",
         Store::migrate_outbox_to_model,
     ),
+    // Nothing to rewrite: version 4 may hold shows keyed by Trakt id
+    // (`ShowRef::Trakt`), subscriptions with a `slug`, v2 marks in show
+    // states and a `feeds` tree. Older builds cannot read those, so the
+    // version goes up and they refuse the store with a clear message.
+    ("shows may be stored by Trakt id with v2 marks", |_| Ok(())),
 ];
 
 /// The schema version this build writes and reads: one per migration.
 /// Version 2 added the `followers` index; version 3 stores outbox entries
 /// with the bot's activity model instead of the v1 wire item
-/// (`migrate_outbox`).
+/// (`migrate_outbox`); version 4 adds what v2 follows store (Trakt-id show
+/// keys, slugs, v2 marks, feed watermarks), and rewrites nothing.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// Open sled, waiting briefly while a previous handle in this process (whose

@@ -169,6 +169,7 @@ impl Store {
                 let sub = Subscription {
                     guild: f.guild,
                     title: f.title.clone(),
+                    slug: f.slug.clone().or_else(|| old.slug.clone()),
                     actions: f.actions,
                     ..old.clone()
                 };
@@ -188,6 +189,7 @@ impl Store {
                     channel: f.channel,
                     show: f.show.clone(),
                     title: f.title.clone(),
+                    slug: f.slug.clone(),
                     actions: f.actions,
                     created_by: f.created_by,
                     created_at: f.now,

@@ -27,6 +27,7 @@ use crate::trakt::{ActionSet, ShowRef, TraktTime};
 fn follow_at(store: &Store, channel: u64, show: &str, start: Option<i64>) -> FollowOutcome {
     store
         .follow(NewFollow {
+            slug: None,
             guild: GuildId(1),
             channel: ChannelId(channel),
             show: slug(show),
@@ -44,6 +45,8 @@ fn follow_at(store: &Store, channel: u64, show: &str, start: Option<i64>) -> Fol
 fn commit_one(store: &Store, show: &str, id: u64, ts: i64, channels: &[u64]) -> usize {
     store
         .commit_poll(PollCommit {
+            feeds: Vec::new(),
+            marks: Vec::new(),
             watermarks: vec![],
             items: vec![PollItem {
                 show: slug(show),
@@ -59,6 +62,8 @@ fn commit_one(store: &Store, show: &str, id: u64, ts: i64, channels: &[u64]) -> 
 fn set_watermark(store: &Store, show: &str, t: i64) {
     store
         .commit_poll(PollCommit {
+            feeds: Vec::new(),
+            marks: Vec::new(),
             watermarks: vec![(slug(show), TraktTime(t))],
             items: vec![],
             now: 10,

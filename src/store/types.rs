@@ -55,6 +55,10 @@ pub struct Subscription {
     pub show: ShowRef,
     /// The show's title when it was followed (Trakt's, else the slug).
     pub title: String,
+    /// The show's Trakt slug, for a show stored by Trakt id (v2 follows):
+    /// what `/follows` shows and `/unfollow` accepts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
     pub actions: ActionSet,
     pub created_by: UserId,
     /// Unix seconds.
@@ -97,6 +101,8 @@ pub struct NewFollow {
     pub channel: ChannelId,
     pub show: ShowRef,
     pub title: String,
+    /// The slug of a show followed by Trakt id (see [`Subscription::slug`]).
+    pub slug: Option<String>,
     pub actions: ActionSet,
     pub created_by: UserId,
     /// Unix seconds.
@@ -121,12 +127,81 @@ pub enum FollowOutcome {
 /// Per-show polling state.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShowState {
-    /// Activity up to here has been committed (the server's `current`).
+    /// v1: activity up to here has been committed (the server's `current`).
+    /// v2: Trakt's clock when the show was (re-)followed with nobody else
+    /// following it; each v2 source starts from the later of this and its own mark.
     pub watermark: Option<TraktTime>,
     /// Consecutive failed polls.
     pub failures: u32,
     /// Unix seconds before which the show is not polled again.
     pub next_attempt: Option<i64>,
+    /// What the v2 sources of this show have seen (absent on v1).
+    #[serde(default, skip_serializing_if = "V2Marks::is_empty")]
+    pub v2: V2Marks,
+}
+
+/// The v2 sources' own marks for one show (Trakt times of items seen), and
+/// the last `watching` snapshot.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct V2Marks {
+    /// The newest show-level comment read (`created_at`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comments: Option<TraktTime>,
+    /// The newest list change read (`updated_at` of the show's lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lists: Option<TraktTime>,
+    /// The last `watching` snapshot: each public watcher's slug and the
+    /// snapshot time their current viewing was first seen. `None`: no
+    /// snapshot taken yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watchers: Option<std::collections::BTreeMap<String, TraktTime>>,
+}
+
+impl V2Marks {
+    pub fn is_empty(&self) -> bool {
+        *self == V2Marks::default()
+    }
+
+    /// `self` moved on by `newer`: marks to the later time, the snapshot
+    /// replaced when `newer` has one.
+    pub fn merge(&mut self, newer: &V2Marks) {
+        fn later(a: Option<TraktTime>, b: Option<TraktTime>) -> Option<TraktTime> {
+            match (a, b) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            }
+        }
+        self.comments = later(self.comments, newer.comments);
+        self.lists = later(self.lists, newer.lists);
+        if let Some(w) = &newer.watchers {
+            self.watchers = Some(w.clone());
+        }
+    }
+}
+
+/// A site-wide v2 feed with its own watermark (not tied to one show).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Feed {
+    /// `/comments/recent/all/shows`: show-level comments.
+    RecentShows,
+    /// `/comments/recent/all/seasons`.
+    RecentSeasons,
+    /// `/comments/recent/all/episodes`.
+    RecentEpisodes,
+}
+
+impl Feed {
+    pub const ALL: [Feed; 3] = [Feed::RecentShows, Feed::RecentSeasons, Feed::RecentEpisodes];
+
+    /// The stable name (the `feeds` tree key).
+    pub fn name(self) -> &'static str {
+        match self {
+            Feed::RecentShows => "recent/shows",
+            Feed::RecentSeasons => "recent/seasons",
+            Feed::RecentEpisodes => "recent/episodes",
+        }
+    }
 }
 
 /// A show with at least one active subscription, for the poller.
@@ -156,6 +231,10 @@ pub struct PollItem {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PollCommit {
     pub watermarks: Vec<(ShowRef, TraktTime)>,
+    /// v2: per-show marks, merged into the stored ones ([`V2Marks::merge`]).
+    pub marks: Vec<(ShowRef, V2Marks)>,
+    /// v2: site-wide feed watermarks (each becomes max(old, new)).
+    pub feeds: Vec<(Feed, TraktTime)>,
     /// In the order the outbox should deliver them (oldest first).
     pub items: Vec<PollItem>,
     /// Unix seconds; when the dedupe keys were recorded.

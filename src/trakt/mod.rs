@@ -1,7 +1,8 @@
-//! The Trakt API v1 side: validated inputs (`ShowRef`, `ActionSet`), the typed
-//! activity wire types (`model`) and their mapping into `crate::activity`
-//! (`v1_map`), URL building, and the HTTP client for `activity/shows`;
-//! `v2` is the Trakt API v2 client (not yet wired in).
+//! Trakt: validated inputs (`ShowRef`, `ActionSet`); the API v1 side (the
+//! activity wire types of `model` and their mapping into `crate::activity`
+//! by `v1_map`, URL building, the HTTP client for `activity/shows`); `v2`,
+//! the Trakt API v2 client, its endpoints and its mapping (`v2::map`); and
+//! `source`, which of the two the running bot reads.
 
 /// `FromStr` and serde for a type whose text form is its `Display` and whose
 /// parser is `Type::parse`: validation runs wherever the value is read back.
@@ -36,6 +37,7 @@ pub mod error;
 mod lenient;
 pub mod model;
 pub mod show_ref;
+pub mod source;
 pub mod url;
 pub mod v1_map;
 pub mod v2;
@@ -45,3 +47,4 @@ pub use client::{parse_activity_page, Fetched, ParsedPage, RetryPolicy, ShowInfo
 pub use error::TraktError;
 pub use model::{Activity, ActivityKey, TraktTime};
 pub use show_ref::{ShowRef, ShowRefError};
+pub use source::{Source, SourceError, V2Source};

@@ -1,4 +1,6 @@
-//! `ShowRef`: a validated reference to a show (a Trakt slug or a numeric TVDB id).
+//! `ShowRef`: a validated reference to a show: a Trakt slug or a numeric TVDB
+//! id (what v1 follows are stored by), or a Trakt id (`trakt:1393`, what v2
+//! follows are stored by, once `/follow` has resolved what the user typed).
 //! Anything else is refused here, before it can get near a URL.
 
 use std::fmt;
@@ -13,7 +15,12 @@ pub enum ShowRef {
     Slug(String),
     /// A numeric TVDB id such as `153021`.
     Tvdb(u64),
+    /// Trakt's own numeric id, written `trakt:1393` (v2 follows).
+    Trakt(u64),
 }
+
+/// The text prefix of a [`ShowRef::Trakt`].
+pub const TRAKT_PREFIX: &str = "trakt:";
 
 /// Why a show reference was refused. The text is shown to users.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,8 +37,10 @@ pub enum ShowRefError {
     InvalidChar(char),
     #[error("the show must not start or end with a hyphen, or contain two in a row")]
     BadHyphen,
-    #[error("the TVDB id `{0}` is too large")]
+    #[error("the id `{0}` is too large")]
     IdOverflow(String),
+    #[error("`{0}` is not a Trakt id: write `trakt:` and digits, e.g. `trakt:1393`")]
+    TraktId(String),
 }
 
 impl ShowRef {
@@ -40,6 +49,15 @@ impl ShowRef {
         let s = input.trim();
         if s.is_empty() {
             return Err(ShowRefError::Empty);
+        }
+        if let Some(digits) = s.strip_prefix(TRAKT_PREFIX) {
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ShowRefError::TraktId(s.to_owned()));
+            }
+            return digits
+                .parse()
+                .map(ShowRef::Trakt)
+                .map_err(|_| ShowRefError::IdOverflow(s.to_owned()));
         }
         let chars = s.chars().count();
         if chars > MAX_SLUG_LEN {
@@ -69,16 +87,39 @@ impl ShowRef {
         Ok(ShowRef::Slug(s.to_owned()))
     }
 
-    /// The path-segment form (`the-walking-dead` or `153021`). Always URL-safe.
+    /// The path-segment form (`the-walking-dead`, `153021`; a Trakt id is
+    /// its digits, which v2 paths take as is). Always URL-safe.
     pub fn as_segment(&self) -> String {
-        self.to_string()
+        match self {
+            ShowRef::Trakt(id) => id.to_string(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The Trakt id, for a show stored by it.
+    pub fn trakt_id(&self) -> Option<u64> {
+        match self {
+            ShowRef::Trakt(id) => Some(*id),
+            _ => None,
+        }
     }
 
     /// Whether a show object from the API is this show.
     pub fn matches(&self, slug: Option<&str>, tvdb_id: Option<u64>) -> bool {
+        self.matches_ids(None, slug, tvdb_id)
+    }
+
+    /// As [`ShowRef::matches`], with the show's Trakt id when the source has it.
+    pub fn matches_ids(
+        &self,
+        trakt: Option<u64>,
+        slug: Option<&str>,
+        tvdb_id: Option<u64>,
+    ) -> bool {
         match self {
             ShowRef::Slug(s) => slug == Some(s.as_str()),
             ShowRef::Tvdb(id) => tvdb_id == Some(*id),
+            ShowRef::Trakt(id) => trakt == Some(*id),
         }
     }
 }
@@ -88,6 +129,7 @@ impl fmt::Display for ShowRef {
         match self {
             ShowRef::Slug(s) => f.write_str(s),
             ShowRef::Tvdb(id) => write!(f, "{id}"),
+            ShowRef::Trakt(id) => write!(f, "{TRAKT_PREFIX}{id}"),
         }
     }
 }
@@ -107,6 +149,14 @@ mod tests {
         assert_eq!(ShowRef::parse("153021"), Ok(ShowRef::Tvdb(153021)));
         assert_eq!(ShowRef::parse(" fargo "), Ok(ShowRef::Slug("fargo".into())));
         assert_eq!(ShowRef::parse("24s"), Ok(ShowRef::Slug("24s".into())));
+        assert_eq!(ShowRef::parse("trakt:1393"), Ok(ShowRef::Trakt(1393)));
+        assert_eq!(ShowRef::Trakt(1393).to_string(), "trakt:1393");
+        assert_eq!(ShowRef::Trakt(1393).as_segment(), "1393");
+        assert!(ShowRef::parse("trakt:").is_err());
+        assert!(ShowRef::parse("trakt:x1")
+            .unwrap_err()
+            .to_string()
+            .contains("trakt:1393"));
     }
 
     #[test]
@@ -143,6 +193,9 @@ mod tests {
         let id = ShowRef::Tvdb(7);
         assert!(id.matches(None, Some(7)));
         assert!(!id.matches(Some("7"), None));
+        let trakt = ShowRef::Trakt(1393);
+        assert!(trakt.matches_ids(Some(1393), Some("x"), None));
+        assert!(!trakt.matches(Some("1393"), Some(1393)));
     }
 
     #[test]

@@ -100,6 +100,7 @@ fn export_then_import_round_trips_and_bad_input_writes_nothing() {
         ] {
             store
                 .follow(NewFollow {
+                    slug: None,
                     guild: GuildId(10),
                     channel: ChannelId(channel),
                     show: ShowRef::parse(show).expect("show"),

@@ -32,6 +32,7 @@ pub fn queue(store: &Store, channel: u64, first_id: u64, users: &[String]) {
     let show = ShowRef::parse(SHOW).expect("show");
     store
         .follow(NewFollow {
+            slug: None,
             guild: GuildId(fake_discord::GUILD_ID),
             channel: ChannelId(channel),
             show: show.clone(),
@@ -65,6 +66,8 @@ pub fn queue(store: &Store, channel: u64, first_id: u64, users: &[String]) {
         .collect();
     let stats = store
         .commit_poll(PollCommit {
+            feeds: Vec::new(),
+            marks: Vec::new(),
             watermarks: Vec::new(),
             items,
             now: T0,

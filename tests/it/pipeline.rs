@@ -59,6 +59,7 @@ fn twd(id: u64, action: &str, user: &str, ts: i64) -> Value {
 fn follow(store: &Store, channel: u64, show: &str, actions: &str, watermark: i64) {
     store
         .follow(NewFollow {
+            slug: None,
             guild: GuildId(GUILD_ID),
             channel: ChannelId(channel),
             show: ShowRef::parse(show).expect("a valid show"),

@@ -70,6 +70,7 @@ impl Rig {
     fn follow(&self, slug: &str, watermark: Option<i64>) {
         self.store
             .follow(NewFollow {
+                slug: None,
                 guild: GuildId(1),
                 channel: ChannelId(2),
                 show: show(slug),

@@ -6,7 +6,7 @@ use std::time::Duration;
 use poise::CreateReply;
 
 use super::{parse_actions, parse_show, reply_public, trakt_error, with_deferral};
-use super::{CommandError, Context};
+use super::{v1, CommandError, Context};
 use crate::format;
 use crate::trakt::{TraktError, TraktTime};
 
@@ -46,7 +46,7 @@ pub async fn activity(
     let actions = parse_actions(actions.as_deref())?;
     let window = parse_since(since.as_deref())?;
     let data = ctx.data();
-    let trakt = data.trakt.clone();
+    let trakt = v1(data)?.clone();
     let lookup_show = show.clone();
     let fut = async move {
         // Trakt's clock, not ours: one page tells the time (and the show's

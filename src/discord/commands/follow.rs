@@ -4,7 +4,7 @@
 use poise::CreateReply;
 
 use super::{describe_actions, ids, parse_actions, parse_show, reply_public, trakt_error};
-use super::{with_deferral, CommandError, Context};
+use super::{v1, with_deferral, CommandError, Context};
 use crate::clock::unix_now;
 use crate::format;
 use crate::store::{FollowOutcome, NewFollow, StoreError};
@@ -43,7 +43,7 @@ pub async fn follow(
         }
         .into());
     }
-    let (lookup, deferred) = with_deferral(ctx, data.trakt.lookup_show(&show)).await?;
+    let (lookup, deferred) = with_deferral(ctx, v1(data)?.lookup_show(&show)).await?;
     let info = lookup.map_err(|e| trakt_error(&show, e))?;
     // Trakt names the show only when something happened to it lately: a
     // re-follow keeps the title it had rather than falling back to the slug.
@@ -57,6 +57,7 @@ pub async fn follow(
         channel,
         show: show.clone(),
         title: title.clone(),
+        slug: None,
         actions,
         created_by: user,
         now: unix_now(),

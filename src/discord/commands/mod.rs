@@ -22,12 +22,13 @@ use poise::CreateReply;
 use crate::config::LimitsConfig;
 use crate::ids::{ChannelId, GuildId, UserId};
 use crate::store::{Store, StoreError};
-use crate::trakt::{ActionSet, ShowRef, TraktClient, TraktError};
+use crate::trakt::{ActionSet, ShowRef, Source, TraktClient, TraktError};
 
 /// What every command can reach.
 pub struct Data {
     pub store: Store,
-    pub trakt: TraktClient,
+    /// The Trakt the bot reads (the same clients as the poller's: one budget).
+    pub source: Source,
     pub limits: LimitsConfig,
     /// How long a Trakt call may take before the reply is deferred.
     pub defer_after: Duration,
@@ -189,6 +190,16 @@ fn ids(ctx: Context<'_>) -> Result<(GuildId, ChannelId, UserId), CommandError> {
         ChannelId(ctx.channel_id().get()),
         UserId(ctx.author().id.get()),
     ))
+}
+
+/// The v1 client, for the commands' v1 paths.
+fn v1(data: &Data) -> Result<&TraktClient, CommandError> {
+    match &data.source {
+        Source::V1(client) => Ok(client),
+        Source::V2(_) => Err(CommandError::user(
+            "This command does not work with Trakt API v2 yet.",
+        )),
+    }
 }
 
 fn parse_show(input: &str) -> Result<ShowRef, CommandError> {

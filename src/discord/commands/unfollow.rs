@@ -120,6 +120,7 @@ mod tests {
 
     fn sub(slug: &str, title: &str) -> Subscription {
         Subscription {
+            slug: None,
             guild: GuildId(1),
             channel: ChannelId(2),
             show: ShowRef::parse(slug).expect("slug"),

@@ -48,6 +48,7 @@ pub(super) fn id_of(a: &Activity) -> u64 {
 
 pub(super) fn new_follow(guild: u64, channel: u64, show: &str, acts: &str) -> NewFollow {
     NewFollow {
+        slug: None,
         guild: GuildId(guild),
         channel: ChannelId(channel),
         show: slug(show),
@@ -88,6 +89,8 @@ pub(super) fn commit(
 ) -> CommitStats {
     store
         .commit_poll(PollCommit {
+            feeds: Vec::new(),
+            marks: Vec::new(),
             watermarks: watermarks
                 .iter()
                 .map(|(s, t)| (slug(s), TraktTime(*t)))
@@ -125,6 +128,7 @@ pub(super) fn snapshot(store: &Store) -> Vec<Vec<(Vec<u8>, Vec<u8>)>> {
 
 pub(super) fn sub_of(channel: u64, show: &str, acts: &str, state: SubState) -> Subscription {
     Subscription {
+        slug: None,
         guild: GuildId(1),
         channel: ChannelId(channel),
         show: slug(show),

@@ -49,6 +49,7 @@ fn show_failures_count_up_and_a_commit_clears_them() {
     assert_eq!(
         store.show_state(&slug("fargo")).unwrap(),
         ShowState {
+            v2: Default::default(),
             watermark: None,
             failures: 2,
             next_attempt: Some(20)
@@ -58,6 +59,7 @@ fn show_failures_count_up_and_a_commit_clears_them() {
     assert_eq!(
         store.show_state(&slug("fargo")).unwrap(),
         ShowState {
+            v2: Default::default(),
             watermark: Some(TraktTime(5)),
             failures: 0,
             next_attempt: None
@@ -228,6 +230,8 @@ fn a_failing_commit_leaves_no_partial_state() {
     let before = snapshot(&store);
     let err = store
         .commit_poll(PollCommit {
+            feeds: Vec::new(),
+            marks: Vec::new(),
             watermarks: vec![(slug("fargo"), TraktTime(500))],
             items: vec![
                 item("fargo", activity(1, 100, "seen", "fargo"), &[10]),
@@ -248,6 +252,8 @@ fn a_failing_commit_leaves_no_partial_state() {
     let before = snapshot(&store);
     let err = store
         .commit_poll(PollCommit {
+            feeds: Vec::new(),
+            marks: Vec::new(),
             watermarks: vec![(slug("fargo"), TraktTime(500))],
             items: vec![item("fargo", activity(1, 100, "seen", "fargo"), &[10])],
             now: 1,
@@ -325,4 +331,49 @@ fn followed_shows_reads_the_index_not_the_subscriptions() {
         .insert(keys::sub(&slug("fargo"), ChannelId(10)), &[1u8][..])
         .unwrap();
     assert!(store.followed_shows().is_err());
+}
+
+#[test]
+fn v2_marks_merge_and_feed_marks_advance_in_the_commit() {
+    use crate::store::{Feed, V2Marks};
+    let dir = TempDir::new().unwrap();
+    let store = open(&dir);
+    let show = ShowRef::Trakt(1393);
+    let mut f = new_follow(1, 10, "fargo", "shout");
+    f.show = show.clone();
+    store.follow(f).unwrap();
+    assert_eq!(store.feed_mark(Feed::RecentEpisodes).unwrap(), None);
+    let marks = V2Marks {
+        comments: Some(TraktTime(100)),
+        lists: Some(TraktTime(50)),
+        watchers: Some([("kaiton".to_owned(), TraktTime(90))].into()),
+    };
+    let commit = |marks: V2Marks, feed: i64| PollCommit {
+        watermarks: Vec::new(),
+        marks: vec![(show.clone(), marks)],
+        feeds: vec![(Feed::RecentEpisodes, TraktTime(feed))],
+        items: Vec::new(),
+        now: 1,
+    };
+    store.commit_poll(commit(marks.clone(), 200)).unwrap();
+    // Older marks never move a mark back; a new snapshot replaces the old.
+    let older = V2Marks {
+        comments: Some(TraktTime(10)),
+        lists: None,
+        watchers: Some(Default::default()),
+    };
+    store.commit_poll(commit(older, 150)).unwrap();
+    let state = store.show_state(&show).unwrap();
+    assert_eq!(state.v2.comments, Some(TraktTime(100)));
+    assert_eq!(state.v2.lists, Some(TraktTime(50)));
+    assert_eq!(state.v2.watchers, Some(Default::default()));
+    assert_eq!(
+        store.feed_mark(Feed::RecentEpisodes).unwrap(),
+        Some(TraktTime(200))
+    );
+    assert_eq!(store.feed_mark(Feed::RecentShows).unwrap(), None);
+    // The follow by Trakt id is listed for the poller under that id.
+    let followed = store.followed_shows().unwrap();
+    assert_eq!(followed[0].show, show);
+    assert_eq!(followed[0].state.v2, state.v2);
 }

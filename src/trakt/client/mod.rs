@@ -221,10 +221,10 @@ impl TraktClient {
             .map(|k| k.expose_secret().to_owned())
             .unwrap_or_default();
         Self::with_options(
-            &config.base_url,
+            config.base_url(),
             &key,
             config.timeout,
-            config.max_requests_per_second,
+            config.max_requests_per_second(),
             RetryPolicy {
                 max_attempts: config.max_retries.saturating_add(1),
                 base_delay: config.retry_delay,

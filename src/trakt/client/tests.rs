@@ -332,7 +332,7 @@ fn new_reads_the_trakt_config() {
         "{err}"
     );
     config.api_key = Some(SecretString::from("abc123".to_owned()));
-    config.base_url = "http://127.0.0.1:9/".to_owned();
+    config.base_url_override = Some("http://127.0.0.1:9/".to_owned());
     let client = TraktClient::new(&config).expect("client");
     assert_eq!(client.base_url(), "http://127.0.0.1:9");
     assert_eq!(client.inner.retry, RetryPolicy::default());

@@ -9,7 +9,7 @@
 //! header it is sent in (marked sensitive, kept in a `SecretString`).
 
 use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,6 +48,26 @@ pub struct V2Config {
 }
 
 impl V2Config {
+    /// From the `[trakt]` configuration: its address, client id, timeout,
+    /// retries and rate ([`Budget::from_rate`]).
+    pub fn from_config(config: &crate::config::TraktConfig) -> Result<Self, V2Error> {
+        let client_id = config.api_key.clone().ok_or_else(|| V2Error::Config {
+            reason: "trakt.api_key (the Trakt client id) is missing".to_owned(),
+        })?;
+        Ok(V2Config {
+            base_url: config.base_url().to_owned(),
+            client_id,
+            user_agent: USER_AGENT.to_owned(),
+            timeout: config.timeout,
+            budget: Budget::from_rate(config.max_requests_per_second()),
+            retry: RetryPolicy {
+                max_attempts: config.max_retries.saturating_add(1),
+                base_delay: config.retry_delay,
+                ..RetryPolicy::default()
+            },
+        })
+    }
+
     /// Production defaults for `client_id`.
     pub fn new(client_id: SecretString) -> Self {
         V2Config {
@@ -143,6 +163,8 @@ struct Inner {
     limiter: RateLimiter,
     retry: RetryPolicy,
     consecutive_429: AtomicU32,
+    /// Trakt refused the client id (403): no request is sent again.
+    refused: AtomicBool,
 }
 
 impl fmt::Debug for V2Client {
@@ -215,12 +237,20 @@ impl V2Client {
                 limiter: config.budget.limiter(),
                 retry: config.retry,
                 consecutive_429: AtomicU32::new(0),
+                refused: AtomicBool::new(false),
             }),
         })
     }
 
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
+    }
+
+    /// Whether Trakt refused the client id (403). From then on every call
+    /// fails with [`V2Error::KeyRefused`] at once, without a request: the
+    /// key only changes with a restart.
+    pub fn key_refused(&self) -> bool {
+        self.inner.refused.load(Ordering::Relaxed)
     }
 
     /// GET one JSON object (not paginated).
@@ -289,6 +319,9 @@ impl V2Client {
         path: &ApiPath,
         query: &[(&str, String)],
     ) -> Result<(Vec<u8>, Meta), V2Error> {
+        if self.key_refused() {
+            return Err(V2Error::KeyRefused);
+        }
         let url = self.url(path, query);
         let policy = &self.inner.retry;
         let max_attempts = policy.max_attempts.max(1);
@@ -299,8 +332,12 @@ impl V2Client {
             debug!(path = path.as_str(), attempt = attempts, "GET Trakt v2");
             match self.attempt(&url).await {
                 Attempt::Done(result) => {
-                    if result.is_ok() {
-                        self.inner.consecutive_429.store(0, Ordering::Relaxed);
+                    match &result {
+                        Ok(_) => self.inner.consecutive_429.store(0, Ordering::Relaxed),
+                        Err(V2Error::KeyRefused) => {
+                            self.inner.refused.store(true, Ordering::Relaxed);
+                        }
+                        Err(_) => {}
                     }
                     return result;
                 }

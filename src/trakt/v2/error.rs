@@ -18,7 +18,7 @@ pub enum V2Error {
 
     /// 403 answered by Trakt itself (`X-Request-Id` present): the client id
     /// is wrong or the app is not approved. Fatal: stop polling.
-    #[error("Trakt refused the API key (HTTP 403): check trakt.client_id and that the Trakt app is approved")]
+    #[error("Trakt refused the API key (HTTP 403): check trakt.api_key (the client id) and that the Trakt app is approved")]
     KeyRefused,
 
     /// 403 without `X-Request-Id`: Cloudflare's firewall blocked the request

@@ -10,6 +10,7 @@ pub mod client;
 pub mod endpoints;
 pub mod error;
 pub mod feed;
+pub mod map;
 pub mod policy;
 pub mod resolve;
 pub mod response;

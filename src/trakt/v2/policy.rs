@@ -30,6 +30,24 @@ impl Default for Budget {
 }
 
 impl Budget {
+    /// The budget of `trakt.max_requests_per_second = rate`: `rate` × 300
+    /// requests over Trakt's 5-minute window, with a burst of 1, so that the
+    /// requests are evenly spaced and no window of any length sees more than
+    /// `rate` per second (plus the one request at its start).
+    pub fn from_rate(rate: f64) -> Budget {
+        let per = Duration::from_secs(300);
+        let requests = (rate * per.as_secs_f64()).floor();
+        Budget {
+            requests: if requests.is_finite() {
+                requests.clamp(2.0, f64::from(u32::MAX)) as u32
+            } else {
+                2
+            },
+            per,
+            burst: 1,
+        }
+    }
+
     /// The burst actually used: at least 1, below `requests`.
     fn effective_burst(&self) -> u32 {
         self.burst.clamp(1, self.requests.saturating_sub(1).max(1))

@@ -77,6 +77,7 @@ impl ShowInput {
         match ShowRef::parse(s).map_err(ResolveError::Invalid)? {
             ShowRef::Slug(slug) => Ok(ShowInput::Slug(slug)),
             ShowRef::Tvdb(id) => Ok(ShowInput::Tvdb(id)),
+            ShowRef::Trakt(id) => Ok(ShowInput::TraktId(id)),
         }
     }
 
@@ -133,7 +134,7 @@ fn parse_address(s: &str) -> Result<ShowInput, ResolveError> {
             }
             match ShowRef::parse(&id).map_err(ResolveError::Invalid)? {
                 ShowRef::Slug(slug) => Ok(ShowInput::Slug(slug)),
-                ShowRef::Tvdb(n) => Ok(ShowInput::TraktId(n)),
+                ShowRef::Tvdb(n) | ShowRef::Trakt(n) => Ok(ShowInput::TraktId(n)),
             }
         }
         "movies" => Err(ResolveError::Movie(id)),

@@ -1,5 +1,6 @@
-//! Runs the real bot in-process against both fakes: a fake Discord (REST and
-//! gateway) and a fake Trakt, with a temporary sled store the test can read.
+//! Runs the real bot in-process against the fakes: a fake Discord (REST and
+//! gateway) and a fake Trakt (v1 by default; `Options::api = "v2"` points the
+//! bot at the fake Trakt v2 instead), with a temporary sled store the test can read.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -12,6 +13,7 @@ use trakt_herald::store::Store;
 
 use super::fake_discord::{self, FakeDiscord};
 use super::fake_trakt::FakeTrakt;
+use super::fake_trakt_v2::{self, FakeTraktV2};
 
 /// The Trakt API key the fake accepts.
 pub const TRAKT_KEY: &str = "testkey0123456789";
@@ -32,6 +34,10 @@ impl Env for NoEnv {
 /// Knobs a test may turn; the defaults poll every second.
 #[derive(Clone, Debug)]
 pub struct Options {
+    /// `trakt.api`: `"v1"` (the default here) or `"v2"`.
+    pub api: &'static str,
+    /// `trakt.max_requests_per_second`.
+    pub trakt_rate: f64,
     pub poll_interval: &'static str,
     pub overlap: &'static str,
     pub batch_size: usize,
@@ -49,6 +55,8 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
+            api: "v1",
+            trakt_rate: 50.0,
             poll_interval: "1s",
             overlap: "60s",
             batch_size: 20,
@@ -74,11 +82,12 @@ channel_message_interval = "{cmi}"
 max_messages_per_second = {mmps:?}
 
 [trakt]
+api = "{api}"
 api_key = "{key}"
 base_url = "{trakt}"
 timeout = "{timeout}"
 batch_size = {batch}
-max_requests_per_second = 50.0
+max_requests_per_second = {rate:?}
 max_retries = {retries}
 retry_delay = "{retry_delay}"
 
@@ -97,7 +106,13 @@ max_follows_per_guild = {limit}
         guild = fake_discord::GUILD_ID,
         cmi = o.channel_message_interval,
         mmps = o.max_messages_per_second,
-        key = TRAKT_KEY,
+        api = o.api,
+        rate = o.trakt_rate,
+        key = if o.api == "v2" {
+            fake_trakt_v2::CLIENT_ID
+        } else {
+            TRAKT_KEY
+        },
         timeout = o.trakt_timeout,
         retries = o.trakt_max_retries,
         retry_delay = o.trakt_retry_delay,
@@ -113,6 +128,8 @@ max_follows_per_guild = {limit}
 pub struct Herald {
     pub discord: FakeDiscord,
     pub trakt: FakeTrakt,
+    /// The fake Trakt v2 (the bot's source when `options.api` is `"v2"`).
+    pub v2: FakeTraktV2,
     pub store: Store,
     pub options: Options,
     cancel: CancellationToken,
@@ -131,12 +148,14 @@ impl Herald {
         let discord = fake_discord::start().await;
         let trakt = FakeTrakt::start(TRAKT_KEY).await;
         trakt.set_now(T0);
+        let v2 = FakeTraktV2::start().await;
         let dir = tempfile::tempdir().expect("temp dir");
         let store_path = dir.path().join("store");
         let store = Store::open(&store_path, 4).expect("open store");
         let mut herald = Herald {
             discord,
             trakt,
+            v2,
             store,
             options,
             cancel: CancellationToken::new(),
@@ -149,9 +168,14 @@ impl Herald {
     }
 
     fn config(&self) -> Config {
+        let trakt = if self.options.api == "v2" {
+            self.v2.base_url()
+        } else {
+            self.trakt.base_url()
+        };
         let text = config_text(
             &self.discord.api_base(),
-            &self.trakt.base_url(),
+            &trakt,
             &self.store_path,
             &self.options,
         );
