@@ -56,7 +56,7 @@ impl Action {
         }
     }
 
-    fn bit(self) -> u16 {
+    const fn bit(self) -> u16 {
         1 << (self as u16)
     }
 
@@ -138,6 +138,24 @@ impl ActionSet {
     /// Every action.
     pub const fn all() -> Self {
         ActionSet((1 << 11) - 1)
+    }
+
+    /// What Trakt API v2 makes public about a followed SHOW (reference
+    /// §10.1): comments (`shout`, `review`), lists (`created`, `item_added`)
+    /// and who is watching now. The other six exist on v2 only per user.
+    pub const fn v2_show() -> Self {
+        ActionSet(
+            Action::Watching.bit()
+                | Action::Shout.bit()
+                | Action::Review.bit()
+                | Action::Created.bit()
+                | Action::ItemAdded.bit(),
+        )
+    }
+
+    /// The actions of both sets.
+    pub fn intersection(self, other: ActionSet) -> ActionSet {
+        ActionSet(self.0 & other.0)
     }
 
     /// No action (only as a starting point for unions; never stored).
@@ -283,6 +301,20 @@ mod tests {
         assert_eq!(ActionSet::parse(" , "), Err(ActionSetError::Empty));
         assert!(ActionSet::parse("seen/shout").is_err());
         assert!(ActionSet::parse("seen%2C").is_err());
+    }
+
+    #[test]
+    fn v2_shows_offer_comments_lists_and_watching() {
+        let v2 = ActionSet::v2_show();
+        assert_eq!(
+            v2,
+            ActionSet::parse("watching,shout,review,created,item_added").expect("p")
+        );
+        let wanted = ActionSet::parse("seen,shout").expect("p");
+        assert_eq!(
+            wanted.intersection(v2),
+            ActionSet::parse("shout").expect("p")
+        );
     }
 
     #[test]
