@@ -17,6 +17,7 @@ use crate::deliver::{Deliverer, DeliveryStats};
 use crate::discord::bot;
 use crate::discord::commands::Data;
 use crate::discord::rest::DiscordRest;
+use crate::poller::v2::V2Poller;
 use crate::poller::{PollStats, Poller};
 use crate::ratelimit::RateLimiter;
 use crate::shutdown::Shutdown;
@@ -100,9 +101,19 @@ pub async fn run_with_store(
             };
             tokio::spawn(poller.run(cancel.clone()))
         }
-        Source::V2(_) => {
-            tracing::warn!("polling Trakt API v2 is not wired in yet");
-            tokio::spawn(async {})
+        Source::V2(v2) => {
+            let poller = V2Poller {
+                store: store.clone(),
+                client: v2.client.clone(),
+                interval: config.poll.interval,
+                overlap: config.poll.overlap,
+                limits: Default::default(),
+                comments: Default::default(),
+                wake_delivery: wake.clone(),
+                stats: Arc::new(PollStats::default()),
+                memory: Default::default(),
+            };
+            tokio::spawn(poller.run(cancel.clone()))
         }
     };
     tracing::info!(

@@ -14,6 +14,7 @@ pub mod gaps;
 pub mod plan;
 pub mod route;
 pub mod split;
+pub mod v2;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -26,6 +26,26 @@ impl Store {
             .transpose()
     }
 
+    /// The title and slug `show` was followed under (from one of its
+    /// subscriptions), for a source that must name the show itself.
+    pub fn show_label(
+        &self,
+        show: &ShowRef,
+    ) -> Result<Option<(String, Option<String>)>, StoreError> {
+        match self
+            .tree(TreeId::Subs)
+            .scan_prefix(keys::show(show))
+            .values()
+            .next()
+        {
+            Some(value) => {
+                let sub = sub_at(&value?)?;
+                Ok(Some((sub.title, sub.slug)))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// Stage writing `sub` (and its index entries), replacing `old` if given.
     /// Every subscription write goes through here (or `unfollow`), so the
     /// `followers` index always holds exactly the active subscriptions.

@@ -23,3 +23,4 @@ mod trakt_v2_client;
 mod trakt_v2_endpoints;
 
 mod trakt_v2_schema;
+mod v2_polling;

@@ -15,11 +15,13 @@ use super::wire::{
     Comment, ListId, ListItem, RecentComment, Show, ShowId, Timestamp, TraktList, User,
 };
 
-/// Which recent-comments feed (§8.5): the bot reads episodes and seasons.
+/// Which recent-comments feed (§8.5): the bot reads episodes and seasons,
+/// and shows unless it reads show-level comments per show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RecentType {
     Episodes,
     Seasons,
+    Shows,
 }
 
 impl RecentType {
@@ -27,6 +29,7 @@ impl RecentType {
         match self {
             RecentType::Episodes => "episodes",
             RecentType::Seasons => "seasons",
+            RecentType::Shows => "shows",
         }
     }
 }
@@ -139,7 +142,7 @@ impl V2Client {
         .await
     }
 
-    /// `GET /comments/recent/all/{episodes|seasons}?include_replies=false`,
+    /// `GET /comments/recent/all/{episodes|seasons|shows}?include_replies=false`,
     /// back to `bound`; items in either shape (§8.5).
     pub async fn recent_comments(
         &self,

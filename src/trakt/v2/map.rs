@@ -173,14 +173,14 @@ pub fn list_item_added(l: &TraktList, item: &ListItem) -> Option<Activity> {
     })
 }
 
-/// `u` seen watching `on`, in a viewing first seen at `since`.
-pub fn watching(on: &wire::Show, u: &User, since: TraktTime) -> Activity {
+/// `u` seen watching `on` (Trakt id `show_id`), in a viewing first seen at `since`.
+pub fn watching(on: activity::Show, show_id: u64, u: &User, since: TraktTime) -> Activity {
     Activity {
         action: Action::Watching,
         time: since,
-        key: ActivityKey::watching(on.ids.trakt.0, &u.ids.slug.0, since),
+        key: ActivityKey::watching(show_id, &u.ids.slug.0, since),
         user: user(u),
-        subject: Subject::Show { show: show(on) },
+        subject: Subject::Show { show: on },
         comment: None,
         list: None,
         list_item: None,
@@ -259,7 +259,7 @@ mod tests {
         assert!(!added.is_empty());
         assert!(added.iter().all(|a| a.action == Action::ItemAdded));
         let users: Vec<User> = fixture("show-watching-1.json");
-        let w = watching(&twd(), &users[0], TraktTime(5));
+        let w = watching(show(&twd()), 1393, &users[0], TraktTime(5));
         assert_eq!(
             w.key,
             ActivityKey::watching(1393, &users[0].ids.slug.0, TraktTime(5))

@@ -83,7 +83,7 @@ pub struct World {
     /// Full show objects.
     pub shows: Vec<Value>,
     pub show_comments: HashMap<u64, Vec<Value>>,
-    /// Wrapper items by feed (`episodes`, `seasons`).
+    /// Wrapper items by feed (`episodes`, `seasons`, `shows`).
     pub recent: HashMap<String, Vec<Value>>,
     pub bare_recent: bool,
     pub watchers: HashMap<u64, Vec<Value>>,
@@ -128,6 +128,7 @@ impl World {
                     array("comments-recent-episodes.json"),
                 ),
                 ("seasons".to_owned(), Vec::new()),
+                ("shows".to_owned(), Vec::new()),
             ]),
             bare_recent: false,
             watchers: HashMap::from([(1393, array("show-watching-1.json"))]),

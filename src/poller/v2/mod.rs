@@ -1,0 +1,333 @@
+//! The Trakt API v2 poll loop. Each cycle:
+//!
+//! 1. reads the followed shows (the store's compact index) and the Trakt id
+//!    of each (a show followed on v1 by slug or TVDB id is resolved once per
+//!    process, `targets`);
+//! 2. reads the site-wide recent-comments feeds back to their watermarks,
+//!    filtered to the shows wanting `shout`/`review` (`feeds`); show-level
+//!    comments come from the feed or from one request per show, whichever
+//!    is cheaper this cycle (`plan::choose`);
+//! 3. polls each due show's own sources: its show-level comments (when read
+//!    per show), its lists and list items, who is watching it (`show`);
+//! 4. commits each feed and each show in ONE store transaction (items,
+//!    dedupe keys, marks), so a crash at any instant neither loses nor
+//!    repeats a post: what was not committed is read again from the old mark.
+//!
+//! Every request goes through the one `V2Client`, whose budget is shared
+//! with the commands: when a cycle needs more requests than `poll.interval`
+//! allows, the budget spaces them out, the cycle takes longer, every show
+//! still gets its turn, and the cycle's log line gives the effective interval.
+//! A refused client id (403) stops polling with one error line. Pure
+//! decisions are in `plan`; every store call runs on the blocking pool.
+
+mod feeds;
+pub mod plan;
+mod show;
+mod targets;
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::time::{Instant, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
+
+use self::plan::ShowComments;
+use super::{show_backoff, PollStats, DEDUPE_RETENTION};
+use crate::activity::{self, Activity};
+use crate::clock::unix_now;
+use crate::store::{CommitStats, Feed, PollCommit, PollItem, ShowFollowers, Store};
+use crate::trakt::v2::{ShowId, V2Client, V2Error};
+use crate::trakt::{Action, ActionSet, ShowRef};
+
+/// Page sizes and caps of the v2 walks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Pages of 250 read per site-wide feed per cycle, at most.
+    pub feed_pages: u32,
+    /// Pages of 100 show comments read per show per cycle, at most.
+    pub show_comment_pages: u32,
+    /// Pages of 100 lists per show per cycle, at most.
+    pub list_pages: u32,
+    /// Pages of 250 items per changed list, at most.
+    pub list_item_pages: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            feed_pages: 10,
+            show_comment_pages: 5,
+            list_pages: 3,
+            list_item_pages: 4,
+        }
+    }
+}
+
+/// How show-level comments are read: chosen per cycle (the default), or
+/// forced one way (benchmarks compare the two).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CommentsMode {
+    #[default]
+    Auto,
+    Always(ShowComments),
+}
+
+/// What the v2 poller remembers between cycles (in memory only: it is all
+/// re-derivable, at the cost of a request or two).
+#[derive(Debug, Default)]
+pub struct Memory {
+    /// Trakt ids of shows stored by slug or TVDB id (v1-era follows).
+    resolved: HashMap<ShowRef, ShowId>,
+    /// How each show is named in the embeds of its own sources.
+    labels: HashMap<ShowRef, activity::Show>,
+    /// Comments per second each feed showed on its last walk.
+    rates: HashMap<Feed, f64>,
+    /// The feeds answer in the contract's bare shape (no show per item).
+    bare_feed: bool,
+    /// When the previous cycle started.
+    last_start: Option<Instant>,
+}
+
+/// The v2 polling loop.
+#[derive(Clone)]
+pub struct V2Poller {
+    pub store: Store,
+    pub client: V2Client,
+    pub interval: Duration,
+    pub overlap: Duration,
+    pub limits: Limits,
+    pub comments: CommentsMode,
+    /// Poked after a commit queued deliveries.
+    pub wake_delivery: Arc<Notify>,
+    pub stats: Arc<PollStats>,
+    pub memory: Arc<Mutex<Memory>>,
+}
+
+/// Why a cycle ended early.
+enum Halt {
+    /// Trakt refused the client id (or Cloudflare blocks the bot): nothing
+    /// works until the configuration changes.
+    Fatal(V2Error),
+    Cancelled,
+}
+
+/// A followed show and its Trakt id.
+struct Target<'a> {
+    f: &'a ShowFollowers,
+    id: ShowId,
+}
+
+impl Target<'_> {
+    fn wants(&self, action: Action) -> bool {
+        self.f.wanted.contains(action)
+    }
+
+    fn wants_any(&self, actions: ActionSet) -> bool {
+        !self.f.wanted.intersection(actions).is_empty()
+    }
+
+    /// A poll item of this show for the channels wanting `activity`.
+    fn item(&self, activity: Activity) -> Option<PollItem> {
+        let channels: Vec<_> = self
+            .f
+            .channels
+            .iter()
+            .filter(|(_, a)| a.contains(activity.action))
+            .map(|(c, _)| *c)
+            .collect();
+        (!channels.is_empty()).then(|| PollItem {
+            show: self.f.show.clone(),
+            activity,
+            channels,
+        })
+    }
+}
+
+fn comment_actions() -> ActionSet {
+    ActionSet::none()
+        .union(single(Action::Shout))
+        .union(single(Action::Review))
+}
+
+fn single(a: Action) -> ActionSet {
+    let mut s = ActionSet::none();
+    s.insert(a);
+    s
+}
+
+/// New activities, duplicates, deliveries queued and requests sent.
+#[derive(Clone, Copy, Debug, Default)]
+struct Totals {
+    new: usize,
+    duplicates: usize,
+    queued: usize,
+    requests: u32,
+}
+
+impl Totals {
+    fn add(&mut self, o: Totals) {
+        self.new += o.new;
+        self.duplicates += o.duplicates;
+        self.queued += o.queued;
+        self.requests += o.requests;
+    }
+}
+
+impl V2Poller {
+    /// Poll every `interval` until cancelled. A failing cycle is logged and
+    /// the next one tries again; a refused client id stops polling.
+    pub async fn run(self, cancel: CancellationToken) {
+        let mut ticker = tokio::time::interval(self.interval);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = ticker.tick() => {}
+            }
+            let outcome = tokio::select! {
+                _ = cancel.cancelled() => Err(Halt::Cancelled),
+                r = self.cycle(&cancel) => r,
+            };
+            match outcome {
+                Ok(()) => {}
+                Err(Halt::Cancelled) => break,
+                Err(Halt::Fatal(e)) => {
+                    tracing::error!(
+                        error = %e,
+                        "Trakt refused the bot: polling has stopped. Fix trakt.api_key / TRAKT_API_KEY (the Trakt client id) and restart the bot."
+                    );
+                    cancel.cancelled().await;
+                    break;
+                }
+            }
+        }
+        tracing::info!("poller stopped");
+    }
+
+    fn memory(&self) -> MutexGuard<'_, Memory> {
+        // Only a cache of re-derivable facts: a panic while held leaves it usable.
+        self.memory.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// One cycle: the feeds, then every due show.
+    async fn cycle(&self, cancel: &CancellationToken) -> Result<(), Halt> {
+        let start = Instant::now();
+        let effective = {
+            let mut m = self.memory();
+            let e = plan::effective_interval(m.last_start, start);
+            m.last_start = Some(start);
+            e
+        };
+        let followed = match self.store.blocking(|s| s.followed_shows()).await {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::error!(error = %e, "poll: cannot read subscriptions");
+                return Ok(());
+            }
+        };
+        let mut totals = Totals::default();
+        let targets = self.targets(&followed, &mut totals).await?;
+        let mode = self.read_feeds(&targets, &mut totals).await?;
+        let now = unix_now();
+        let mut polled = 0;
+        for t in &targets {
+            if cancel.is_cancelled() {
+                return Err(Halt::Cancelled);
+            }
+            if t.f.state.next_attempt.is_some_and(|at| at > now) {
+                continue;
+            }
+            polled += 1;
+            let t_totals = self.poll_show(t, mode).await?;
+            totals.add(t_totals);
+        }
+        let cutoff = now - DEDUPE_RETENTION.as_secs() as i64;
+        if let Err(e) = self.store.blocking(move |s| s.prune_dedupe(cutoff)).await {
+            tracing::warn!(error = %e, "poll: dedupe pruning failed");
+        }
+        self.stats.cycles.fetch_add(1, Ordering::Relaxed);
+        self.stats
+            .requests
+            .fetch_add(u64::from(totals.requests), Ordering::Relaxed);
+        tracing::info!(
+            api = "v2",
+            shows = targets.len(),
+            polled,
+            show_comments = ?mode,
+            requests = totals.requests,
+            new_activities = totals.new,
+            duplicates = totals.duplicates,
+            deliveries_queued = totals.queued,
+            took_secs = start.elapsed().as_secs_f64(),
+            effective_interval_secs = effective.map(|d| d.as_secs_f64()),
+            "poll cycle done"
+        );
+        Ok(())
+    }
+
+    /// Commit items (oldest first) with their marks; counts what happened.
+    async fn commit(&self, mut commit: PollCommit) -> Totals {
+        commit.items.sort_by_key(|i| i.activity.time());
+        commit.now = unix_now();
+        match self.store.blocking(move |s| s.commit_poll(commit)).await {
+            Ok(stats) => self.count(stats),
+            Err(e) => {
+                tracing::error!(error = %e, "poll: commit failed; it will be read again");
+                Totals::default()
+            }
+        }
+    }
+
+    fn count(&self, stats: CommitStats) -> Totals {
+        let s = &self.stats;
+        s.new_activities
+            .fetch_add(stats.new_activities as u64, Ordering::Relaxed);
+        s.duplicates
+            .fetch_add(stats.duplicates as u64, Ordering::Relaxed);
+        s.queued.fetch_add(stats.queued as u64, Ordering::Relaxed);
+        if stats.queued > 0 {
+            self.wake_delivery.notify_one();
+        }
+        Totals {
+            new: stats.new_activities,
+            duplicates: stats.duplicates,
+            queued: stats.queued,
+            requests: 0,
+        }
+    }
+
+    /// A failed request: fatal ones stop the cycle; others back the show
+    /// off (when it is one show's) and are logged.
+    async fn failed(&self, show: Option<&ShowRef>, e: V2Error) -> Result<(), Halt> {
+        if e.is_fatal() {
+            return Err(Halt::Fatal(e));
+        }
+        self.stats.failures.fetch_add(1, Ordering::Relaxed);
+        let Some(show) = show.cloned() else {
+            tracing::warn!(error = %e, "poll: a site-wide feed failed; it is read again next cycle");
+            return Ok(());
+        };
+        let interval = self.interval;
+        let label = show.to_string();
+        let result = self
+            .store
+            .blocking(move |s| {
+                let failures = s.show_state(&show)?.failures.saturating_add(1);
+                let wait = show_backoff(interval, failures);
+                let next = unix_now() + wait.as_secs() as i64;
+                s.record_show_failure(&show, next).map(|n| (n, wait))
+            })
+            .await;
+        match result {
+            Ok((failures, wait)) => tracing::warn!(
+                show = %label, error = %e, failures, retry_in_secs = wait.as_secs(),
+                "poll: show failed; it backs off"
+            ),
+            Err(se) => tracing::error!(show = %label, error = %se, "poll: cannot record a failure"),
+        }
+        Ok(())
+    }
+}
