@@ -23,4 +23,6 @@ mod trakt_v2_client;
 mod trakt_v2_endpoints;
 
 mod trakt_v2_schema;
+mod v2_crash;
+mod v2_failures;
 mod v2_polling;

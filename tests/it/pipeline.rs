@@ -7,9 +7,6 @@
 //! stops cleanly on SIGTERM.
 
 use std::collections::BTreeMap;
-use std::fs::OpenOptions;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +25,7 @@ use crate::support::fake_discord::{
 };
 use crate::support::fake_trakt::{FailKind, FakeTrakt};
 use crate::support::herald::{config_text, eventually, Herald, Options, T0, TRAKT_KEY, WAIT};
+use crate::support::process::Process;
 
 /// A third text channel (the fake Discord accepts messages to any channel id).
 const THIRD_CHANNEL_ID: u64 = 1_100_000_000_000_000_022;
@@ -628,95 +626,6 @@ const PER_POLL: usize = 10;
 
 fn crash_user(i: usize) -> String {
     format!("flow{i:03}")
-}
-
-/// The real binary, its output appended to `log`.
-struct Process {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Process {
-    fn spawn(config: &Path, log: &Path) -> Process {
-        let out = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .expect("open the log file");
-        let err = out.try_clone().expect("clone the log file");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_trakt-herald"));
-        command
-            .args(["run", "--config"])
-            .arg(config)
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err);
-        for var in [
-            "DISCORD_TOKEN",
-            "TRAKT_API_KEY",
-            "HTTP_PROXY",
-            "HTTPS_PROXY",
-            "ALL_PROXY",
-            "http_proxy",
-            "https_proxy",
-            "all_proxy",
-        ] {
-            command.env_remove(var);
-        }
-        let child = command.spawn().expect("start the trakt-herald binary");
-        Process {
-            child,
-            log: log.to_owned(),
-        }
-    }
-
-    /// SIGKILL, and reap it.
-    fn kill_9(&mut self) {
-        self.child.kill().expect("SIGKILL the bot");
-        self.child.wait().expect("reap the bot");
-    }
-
-    fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    /// SIGTERM; the exit status, or `None` when it is still running after `within`.
-    async fn terminate(&mut self, within: Duration) -> Option<ExitStatus> {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("run kill -TERM");
-        assert!(status.success(), "kill -TERM failed");
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(exit) = self.child.try_wait().expect("poll the bot") {
-                return Some(exit);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let start = text.len().saturating_sub(4000);
-        let start = (start..text.len())
-            .find(|i| text.is_char_boundary(*i))
-            .unwrap_or(text.len());
-        text[start..].to_owned()
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        if self.is_running() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 }
 
 /// Where the bot is killed.

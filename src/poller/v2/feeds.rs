@@ -29,11 +29,12 @@ fn kind(feed: Feed) -> RecentType {
 }
 
 impl V2Poller {
-    /// Read the feeds the followed shows need; returns how show-level
-    /// comments are read this cycle.
+    /// Read the feeds the followed shows need into `commit` (items and feed
+    /// watermarks); returns how show-level comments are read this cycle.
     pub(super) async fn read_feeds(
         &self,
         targets: &[Target<'_>],
+        commit: &mut PollCommit,
         totals: &mut Totals,
     ) -> Result<ShowComments, Halt> {
         let wanting: HashMap<ShowId, &Target<'_>> = targets
@@ -45,11 +46,12 @@ impl V2Poller {
             return Ok(ShowComments::Feed);
         }
         for feed in [Feed::RecentEpisodes, Feed::RecentSeasons] {
-            self.read_feed(feed, &wanting, totals).await?;
+            self.read_feed(feed, &wanting, commit, totals).await?;
         }
         let mode = self.show_comments_mode(wanting.len()).await;
         if mode == ShowComments::Feed {
-            self.read_feed(Feed::RecentShows, &wanting, totals).await?;
+            self.read_feed(Feed::RecentShows, &wanting, commit, totals)
+                .await?;
         }
         Ok(mode)
     }
@@ -77,12 +79,13 @@ impl V2Poller {
         plan::choose(shows_wanting, pages, bare)
     }
 
-    /// Walk one feed back to its watermark and commit what the followed
-    /// shows want, with the new watermark.
+    /// Walk one feed back to its watermark; add what the followed shows want
+    /// and the new watermark to `commit`.
     async fn read_feed(
         &self,
         feed: Feed,
         wanting: &HashMap<ShowId, &Target<'_>>,
+        commit: &mut PollCommit,
         totals: &mut Totals,
     ) -> Result<(), Halt> {
         let mark = match self.store.blocking(move |s| s.feed_mark(feed)).await {
@@ -141,7 +144,6 @@ impl V2Poller {
                 "poll: more comments than the page cap since the last read; those in this window were not read"
             );
         }
-        let mut commit = PollCommit::default();
         // A first read (no bound) only sets the watermark.
         if bound.is_some() {
             for item in &walk.items {
@@ -163,8 +165,6 @@ impl V2Poller {
         if let Some(mark) = plan::newest(newest, date).or(start) {
             commit.feeds.push((feed, mark));
         }
-        let counted = self.commit(commit).await;
-        totals.add(counted);
         Ok(())
     }
 }

@@ -152,6 +152,13 @@ fn comment_actions() -> ActionSet {
         .union(single(Action::Review))
 }
 
+/// What a show's own sources (lists, watchers) serve.
+fn own_actions() -> ActionSet {
+    single(Action::Watching)
+        .union(single(Action::Created))
+        .union(single(Action::ItemAdded))
+}
+
 fn single(a: Action) -> ActionSet {
     let mut s = ActionSet::none();
     s.insert(a);
@@ -230,20 +237,35 @@ impl V2Poller {
         };
         let mut totals = Totals::default();
         let targets = self.targets(&followed, &mut totals).await?;
-        let mode = self.read_feeds(&targets, &mut totals).await?;
         let now = unix_now();
-        let mut polled = 0;
-        for t in &targets {
+        let due: Vec<&Target<'_>> = targets
+            .iter()
+            .filter(|t| t.f.state.next_attempt.is_none_or(|at| at <= now))
+            .collect();
+        // Comments, from every source, in one commit: posted oldest first.
+        let mut comments = PollCommit::default();
+        let mode = self
+            .read_feeds(&targets, &mut comments, &mut totals)
+            .await?;
+        if mode == ShowComments::PerShow {
+            for t in due.iter().filter(|t| t.wants_any(comment_actions())) {
+                if cancel.is_cancelled() {
+                    return Err(Halt::Cancelled);
+                }
+                self.poll_show_comments(t, &mut comments, &mut totals)
+                    .await?;
+            }
+        }
+        let counted = self.commit(comments).await;
+        totals.add(counted);
+        for t in due.iter().filter(|t| t.wants_any(own_actions())) {
             if cancel.is_cancelled() {
                 return Err(Halt::Cancelled);
             }
-            if t.f.state.next_attempt.is_some_and(|at| at > now) {
-                continue;
-            }
-            polled += 1;
-            let t_totals = self.poll_show(t, mode).await?;
+            let t_totals = self.poll_show(t).await?;
             totals.add(t_totals);
         }
+        let polled = due.len();
         let cutoff = now - DEDUPE_RETENTION.as_secs() as i64;
         if let Err(e) = self.store.blocking(move |s| s.prune_dedupe(cutoff)).await {
             tracing::warn!(error = %e, "poll: dedupe pruning failed");

@@ -1,15 +1,17 @@
 //! One show's own v2 sources, read only for the actions its channels want:
-//! show-level comments (when this cycle reads them per show), its public
-//! personal lists (`created`) and what was added to them (`item_added`),
-//! and who is watching it now (`watching`, a snapshot compared with the
-//! previous one). Each source reads from its own mark (or the show's follow
-//! time) minus the overlap; a source never read before sets its mark and
-//! posts nothing, except `watching`, which announces who is watching now.
-//! Everything read is committed in one transaction with the new marks.
+//! show-level comments (when this cycle reads them per show; they join the
+//! feeds' commit, so that comments are posted oldest first whatever their
+//! source), its public personal lists (`created`) and what was added to them
+//! (`item_added`), and who is watching it now (`watching`, a snapshot
+//! compared with the previous one). Each source reads from its own mark (or
+//! the show's follow time) minus the overlap; a source never read before
+//! sets its mark and posts nothing, except `watching`, which announces who
+//! is watching now. A show's lists and watchers are committed in one
+//! transaction with its new marks.
 
 use super::feeds::to_timestamp;
-use super::plan::{self, ShowComments};
-use super::{comment_actions, Halt, Target, Totals, V2Poller};
+use super::plan;
+use super::{Halt, Target, Totals, V2Poller};
 use crate::activity::{Subject, TraktTime};
 use crate::clock::unix_now;
 use crate::store::{Feed, PollCommit, V2Marks};
@@ -17,6 +19,7 @@ use crate::trakt::v2::{map, ListSort, V2Error, WalkLimits, MAX_LIMIT};
 use crate::trakt::Action;
 
 /// What one show's sources produced before a failure (if any).
+#[derive(Default)]
 struct Read {
     commit: PollCommit,
     marks: V2Marks,
@@ -24,19 +27,33 @@ struct Read {
 }
 
 impl V2Poller {
-    /// Poll one show's own sources and commit them; a failure commits what
-    /// was read before it, then backs the show off.
-    pub(super) async fn poll_show(
+    /// Read one show's show-level comments into `into` (the comments
+    /// commit); a failure backs the show off.
+    pub(super) async fn poll_show_comments(
         &self,
         t: &Target<'_>,
-        mode: ShowComments,
-    ) -> Result<Totals, Halt> {
-        let mut read = Read {
-            commit: PollCommit::default(),
-            marks: V2Marks::default(),
-            requests: 0,
-        };
-        let outcome = self.read_sources(t, mode, &mut read).await;
+        into: &mut PollCommit,
+        totals: &mut Totals,
+    ) -> Result<(), Halt> {
+        let mut read = Read::default();
+        let outcome = self.read_comments(t, &mut read).await;
+        totals.requests += read.requests;
+        into.items.append(&mut read.commit.items);
+        if !read.marks.is_empty() {
+            into.marks.push((t.f.show.clone(), read.marks));
+        }
+        if let Err(e) = outcome {
+            totals.requests += 1;
+            self.failed(Some(&t.f.show), e).await?;
+        }
+        Ok(())
+    }
+
+    /// Poll one show's lists and watchers and commit them; a failure commits
+    /// what was read before it, then backs the show off.
+    pub(super) async fn poll_show(&self, t: &Target<'_>) -> Result<Totals, Halt> {
+        let mut read = Read::default();
+        let outcome = self.read_sources(t, &mut read).await;
         let Read {
             mut commit,
             marks,
@@ -58,15 +75,7 @@ impl V2Poller {
         Ok(totals)
     }
 
-    async fn read_sources(
-        &self,
-        t: &Target<'_>,
-        mode: ShowComments,
-        read: &mut Read,
-    ) -> Result<(), V2Error> {
-        if mode == ShowComments::PerShow && t.wants_any(comment_actions()) {
-            self.read_comments(t, read).await?;
-        }
+    async fn read_sources(&self, t: &Target<'_>, read: &mut Read) -> Result<(), V2Error> {
         if t.wants(Action::Created) || t.wants(Action::ItemAdded) {
             self.read_lists(t, read).await?;
         }

@@ -29,14 +29,18 @@ impl Default for Budget {
     }
 }
 
+/// The share of `trakt.max_requests_per_second` a v2 budget uses.
+pub const SPACING_MARGIN: f64 = 0.95;
+
 impl Budget {
-    /// The budget of `trakt.max_requests_per_second = rate`: `rate` × 300
-    /// requests over Trakt's 5-minute window, with a burst of 1, so that the
-    /// requests are evenly spaced and no window of any length sees more than
-    /// `rate` per second (plus the one request at its start).
+    /// The budget of `trakt.max_requests_per_second = rate`: requests evenly
+    /// spaced (a burst of 1) at 95 % of `rate` over Trakt's 5-minute window.
+    /// The 5 % keeps a one-second window from holding `rate` + 1 requests when
+    /// the network delays one request more than the next; at the v2 default
+    /// (400 per 5 minutes) that is 380.
     pub fn from_rate(rate: f64) -> Budget {
         let per = Duration::from_secs(300);
-        let requests = (rate * per.as_secs_f64()).floor();
+        let requests = (rate * SPACING_MARGIN * per.as_secs_f64()).floor();
         Budget {
             requests: if requests.is_finite() {
                 requests.clamp(2.0, f64::from(u32::MAX)) as u32
@@ -119,5 +123,23 @@ impl RetryPolicy {
             Backoff::new(self.missing_retry_after, self.missing_retry_after * 16)
                 .delay(consecutive.max(1))
         })
+    }
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    #[test]
+    fn a_configured_rate_becomes_an_evenly_spaced_budget_below_it() {
+        let v2_default = Budget::from_rate(400.0 / 300.0);
+        assert_eq!(v2_default.requests, 380);
+        assert_eq!(v2_default.per, Duration::from_secs(300));
+        assert_eq!(v2_default.burst, 1);
+        let five = Budget::from_rate(5.0);
+        assert_eq!(five.requests, 1425);
+        assert!(five.validate().is_ok());
+        assert_eq!(Budget::from_rate(0.0).requests, 2, "never below 2");
+        assert_eq!(Budget::from_rate(f64::NAN).requests, 2);
     }
 }

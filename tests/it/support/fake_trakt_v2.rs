@@ -175,6 +175,11 @@ impl FakeTraktV2 {
         f(&mut lock(&self.shared));
     }
 
+    /// Read (or change) the world and return something from it.
+    pub fn edit_ret<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
+        f(&mut lock(&self.shared))
+    }
+
     /// Queue scripted answers for the next requests that pass the checks.
     pub fn script(&self, answers: impl IntoIterator<Item = Scripted>) {
         lock(&self.shared).script.extend(answers);

@@ -6,3 +6,4 @@ pub mod fake_trakt;
 pub mod fake_trakt_v2;
 pub mod fake_trakt_v2_routes;
 pub mod herald;
+pub mod process;
