@@ -86,7 +86,7 @@ async fn real_cycles(
             KEY,
             Duration::from_secs(10),
             1_000.0,
-            RetryPolicy::default(),
+            RetryPolicy::v1(),
         )?,
         interval: Duration::from_secs(60),
         overlap: Duration::from_secs(60),

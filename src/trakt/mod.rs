@@ -1,4 +1,5 @@
-//! Trakt: validated inputs (`ShowRef`, `ActionSet`); the API v1 side (the
+//! Trakt: validated inputs (`ShowRef`, `ActionSet`); `retry`, the retry
+//! policy both clients share; the API v1 side (the
 //! activity wire types of `model` and their mapping into `crate::activity`
 //! by `v1_map`, URL building, the HTTP client for `activity/shows`); `v2`,
 //! the Trakt API v2 client, its endpoints and its mapping (`v2::map`); and
@@ -36,6 +37,7 @@ pub mod client;
 pub mod error;
 mod lenient;
 pub mod model;
+pub mod retry;
 pub mod show_ref;
 pub mod source;
 pub mod url;
@@ -43,8 +45,9 @@ pub mod v1_map;
 pub mod v2;
 
 pub use action::{Action, ActionSet, ActionSetError, ItemType};
-pub use client::{parse_activity_page, Fetched, ParsedPage, RetryPolicy, ShowInfo, TraktClient};
+pub use client::{parse_activity_page, Fetched, ParsedPage, ShowInfo, TraktClient};
 pub use error::TraktError;
 pub use model::{Activity, ActivityKey, TraktTime};
+pub use retry::RetryPolicy;
 pub use show_ref::{ShowRef, ShowRefError};
 pub use source::{Source, SourceError, V2Source};

@@ -38,7 +38,7 @@ async fn rig(batch_size: usize) -> Rig {
     let store = Store::open(&dir.path().join("store"), 4).expect("store");
     let retry = RetryPolicy {
         max_attempts: 1,
-        ..RetryPolicy::default()
+        ..RetryPolicy::v1()
     };
     let client = TraktClient::with_options(
         &trakt.base_url(),

@@ -25,6 +25,7 @@ fn fast_retry() -> RetryPolicy {
         base_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(20),
         overloaded_delay: Duration::from_millis(10),
+        ..RetryPolicy::v1()
     }
 }
 

@@ -22,9 +22,9 @@ use tracing::{debug, warn};
 use super::action::ActionSet;
 use super::error::TraktError;
 use super::model::{Activity, ActivityKey, TraktTime};
+pub use super::retry::RetryPolicy;
 use super::show_ref::ShowRef;
 use super::url::{activity_path, mask_key, ActivityRequest};
-use crate::backoff::Backoff;
 use crate::ratelimit::RateLimiter;
 
 mod response;
@@ -80,45 +80,6 @@ impl FetchOptions {
 
 /// Longest server-supplied text kept in an error.
 const MAX_MESSAGE_LEN: usize = 300;
-
-/// How failed attempts are retried: exponential backoff with jitter, bounded.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Attempts per request, the first included (0 counts as 1).
-    pub max_attempts: u32,
-    /// The wait after the first failure, before jitter; doubles each time.
-    pub base_delay: Duration,
-    /// The longest exponential wait.
-    pub max_delay: Duration,
-    /// The shortest wait after a 503 "server is over capacity" (the reference
-    /// says to retry after about 10 s).
-    pub overloaded_delay: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_attempts: 4,
-            base_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(10),
-            overloaded_delay: Duration::from_secs(10),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The wait after failed attempt number `attempt` (1-based). `jitter` in
-    /// `[0, 1]` picks a point in the upper half of the exponential delay
-    /// ("equal jitter"); after a 503 the wait is at least `overloaded_delay`.
-    pub fn delay(&self, attempt: u32, overloaded: bool, jitter: f64) -> Duration {
-        let wait = Backoff::new(self.base_delay, self.max_delay).jittered(attempt, jitter);
-        if overloaded {
-            wait.max(self.overloaded_delay)
-        } else {
-            wait
-        }
-    }
-}
 
 /// The result of one `fetch`: every activity of the window, oldest first.
 #[derive(Clone, Debug)]
@@ -212,7 +173,7 @@ enum Outcome {
 }
 
 impl TraktClient {
-    /// A client from the `[trakt]` configuration: the default retry policy with
+    /// A client from the `[trakt]` configuration: the v1 retry preset with
     /// `max_retries` and `retry_delay` from it.
     pub fn new(config: &crate::config::TraktConfig) -> Result<Self, TraktError> {
         let key = config
@@ -225,11 +186,7 @@ impl TraktClient {
             &key,
             config.timeout,
             config.max_requests_per_second(),
-            RetryPolicy {
-                max_attempts: config.max_retries.saturating_add(1),
-                base_delay: config.retry_delay,
-                ..RetryPolicy::default()
-            },
+            RetryPolicy::v1().with_config(config),
         )
     }
 

@@ -1,33 +1,10 @@
-//! Unit tests of the v1 client's pure parts: retry delays, paging, classification.
+//! Unit tests of the v1 client's pure parts: paging, classification, set-up
+//! (the retry delays are `trakt::retry`'s).
 
 use super::*;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
-}
-
-#[test]
-fn backoff_doubles_is_capped_and_jittered() {
-    let p = RetryPolicy {
-        max_attempts: 6,
-        base_delay: ms(100),
-        max_delay: ms(1000),
-        overloaded_delay: ms(3000),
-    };
-    assert_eq!(p.delay(1, false, 0.0), ms(50));
-    assert_eq!(p.delay(1, false, 1.0), ms(100));
-    assert_eq!(p.delay(2, false, 1.0), ms(200));
-    assert_eq!(p.delay(3, false, 0.5), ms(300));
-    assert_eq!(p.delay(5, false, 1.0), ms(1000), "capped");
-    assert_eq!(p.delay(40, false, 1.0), ms(1000), "no overflow");
-    assert_eq!(p.delay(1, true, 0.0), ms(3000), "503 waits longer");
-    assert_eq!(p.delay(1, false, f64::NAN), ms(50));
-    for attempt in 1..10 {
-        for j in [0.0, 0.3, 0.99] {
-            let d = p.delay(attempt, false, j);
-            assert!(d <= p.max_delay && d >= ms(50), "{attempt} {j} {d:?}");
-        }
-    }
 }
 
 fn page_of(outcome: Outcome) -> ParsedPage {
@@ -335,5 +312,17 @@ fn new_reads_the_trakt_config() {
     config.base_url_override = Some("http://127.0.0.1:9/".to_owned());
     let client = TraktClient::new(&config).expect("client");
     assert_eq!(client.base_url(), "http://127.0.0.1:9");
-    assert_eq!(client.inner.retry, RetryPolicy::default());
+    // The v1 preset, whatever `trakt.api` says (its default is v2).
+    assert_eq!(client.inner.retry, RetryPolicy::v1());
+    config.max_retries = 0;
+    config.retry_delay = ms(50);
+    let client = TraktClient::new(&config).expect("client");
+    assert_eq!(
+        client.inner.retry,
+        RetryPolicy {
+            max_attempts: 1,
+            base_delay: ms(50),
+            ..RetryPolicy::v1()
+        }
+    );
 }

@@ -60,11 +60,7 @@ impl V2Config {
             user_agent: USER_AGENT.to_owned(),
             timeout: config.timeout,
             budget: Budget::from_rate(config.max_requests_per_second()),
-            retry: RetryPolicy {
-                max_attempts: config.max_retries.saturating_add(1),
-                base_delay: config.retry_delay,
-                ..RetryPolicy::default()
-            },
+            retry: RetryPolicy::v2().with_config(config),
         })
     }
 
@@ -76,7 +72,7 @@ impl V2Config {
             user_agent: USER_AGENT.to_owned(),
             timeout: Duration::from_secs(20),
             budget: Budget::default(),
-            retry: RetryPolicy::default(),
+            retry: RetryPolicy::v2(),
         }
     }
 }

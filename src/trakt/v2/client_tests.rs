@@ -66,20 +66,6 @@ fn budgets_below_two_requests_are_refused() {
 }
 
 #[test]
-fn rate_limit_holds_follow_retry_after_or_back_off_from_60s() {
-    let p = RetryPolicy::default();
-    assert_eq!(
-        p.rate_limit_hold(Some(Duration::from_secs(3)), 5),
-        Duration::from_secs(3)
-    );
-    assert_eq!(p.rate_limit_hold(None, 1), Duration::from_secs(60));
-    assert_eq!(p.rate_limit_hold(None, 2), Duration::from_secs(120));
-    assert_eq!(p.rate_limit_hold(None, 30), Duration::from_secs(960));
-    assert!(p.delay(1, true, 0.0) >= Duration::from_secs(30));
-    assert!(p.delay(1, false, 0.0) < Duration::from_secs(30));
-}
-
-#[test]
 fn path_segments_are_encoded_but_commas_kept() {
     assert_eq!(
         ApiPath::new(&["lists", "31882114", "items", "show,season,episode"]).as_str(),
@@ -146,4 +132,30 @@ fn pages_report_their_end_and_next_limit() {
     };
     assert!(!page.is_last());
     assert_eq!(page.next_limit(1000), 250);
+}
+
+#[test]
+fn the_configuration_tunes_the_v2_retry_preset() {
+    let mut config = crate::config::TraktConfig {
+        api_key: Some(SecretString::from("client-id".to_owned())),
+        ..crate::config::TraktConfig::default()
+    };
+    // Defaults: 3 retries from 500 ms, the v2 caps and 429 holds.
+    let v2 = V2Config::from_config(&config).expect("config").retry;
+    assert_eq!(
+        v2,
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(500),
+            ..RetryPolicy::v2()
+        }
+    );
+    config.max_retries = 0;
+    let once = V2Config::from_config(&config).expect("config").retry;
+    assert_eq!(once.max_attempts, 1);
+    assert_eq!(once.overloaded_delay, Duration::from_secs(30));
+    assert_eq!(
+        V2Config::new(SecretString::from("x".to_owned())).retry,
+        RetryPolicy::v2()
+    );
 }

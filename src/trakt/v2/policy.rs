@@ -1,12 +1,14 @@
-//! The client's policies: the request `Budget` (at most N requests over any
-//! window, reference §6) and the `RetryPolicy` (backoff for 5xx/520–522, the
-//! longer wait after 502/503/504, and the 429 holds).
+//! The v2 client's request `Budget` (at most N requests over any window,
+//! reference §6). Its retries (backoff for 5xx/520–522, the longer wait after
+//! 502/503/504, the 429 holds) follow `crate::trakt::retry::RetryPolicy`, the
+//! one policy both clients share (preset `RetryPolicy::v2()`), re-exported
+//! here.
 
 use std::time::Duration;
 
 use super::error::V2Error;
-use crate::backoff::Backoff;
 use crate::ratelimit::RateLimiter;
+pub use crate::trakt::retry::RetryPolicy;
 
 /// The request budget: at most `requests` over ANY window of length `per`.
 /// A token bucket of `burst` tokens refilled at `(requests − burst) / per`
@@ -74,58 +76,6 @@ impl Budget {
         RateLimiter::new(refill, burst)
     }
 }
-
-/// How failures are retried inside one call.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Attempts per call, the first included (0 counts as 1).
-    pub max_attempts: u32,
-    /// First backoff after a 5xx/520–522/connection error; doubles.
-    pub base_delay: Duration,
-    pub max_delay: Duration,
-    /// Shortest wait after 502/503/504 ("try again in 30s", §5).
-    pub overloaded_delay: Duration,
-    /// A 429 whose wait is at most this is waited out and retried inside the
-    /// call; a longer one returns `RateLimited` (the hold stays either way).
-    pub max_inline_wait: Duration,
-    /// The hold after a 429 without a usable `Retry-After`, doubled for each
-    /// further consecutive 429 (§6: 60 s, then exponential).
-    pub missing_retry_after: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_attempts: 4,
-            base_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(60),
-            overloaded_delay: Duration::from_secs(30),
-            max_inline_wait: Duration::from_secs(60),
-            missing_retry_after: Duration::from_secs(60),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The wait after failed attempt `attempt` (1-based), `jitter` in [0, 1].
-    pub fn delay(&self, attempt: u32, overloaded: bool, jitter: f64) -> Duration {
-        let wait = Backoff::new(self.base_delay, self.max_delay).jittered(attempt, jitter);
-        if overloaded {
-            wait.max(self.overloaded_delay)
-        } else {
-            wait
-        }
-    }
-
-    /// The hold after the `consecutive`-th 429 in a row (1-based).
-    pub fn rate_limit_hold(&self, retry_after: Option<Duration>, consecutive: u32) -> Duration {
-        retry_after.unwrap_or_else(|| {
-            Backoff::new(self.missing_retry_after, self.missing_retry_after * 16)
-                .delay(consecutive.max(1))
-        })
-    }
-}
-
 #[cfg(test)]
 mod budget_tests {
     use super::*;
