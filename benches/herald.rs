@@ -83,7 +83,10 @@ fn run(selected: &[&str]) -> anyhow::Result<Report> {
     for section in selected {
         match *section {
             "processing" => support::processing::run(&mut report)?,
-            "requests" => support::requests::run(&mut report, &rt)?,
+            "requests" => {
+                support::requests::run(&mut report, &rt)?;
+                support::requests_v2::run(&mut report, &rt)?;
+            }
             "delivery" => support::delivery::run(&mut report, &rt)?,
             "startup" => support::startup::run(&mut report, &rt)?,
             "latency" => support::latency::run(&mut report, &rt)?,

@@ -8,6 +8,7 @@ pub mod latency;
 pub mod processing;
 pub mod report;
 pub mod requests;
+pub mod requests_v2;
 pub mod schedule;
 pub mod startup;
 

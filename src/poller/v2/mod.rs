@@ -214,6 +214,15 @@ impl V2Poller {
         tracing::info!("poller stopped");
     }
 
+    /// One cycle, now (benchmarks): the error is the fatal one that would
+    /// stop [`V2Poller::run`].
+    pub async fn poll_once(&self) -> Result<(), V2Error> {
+        match self.cycle(&CancellationToken::new()).await {
+            Ok(()) | Err(Halt::Cancelled) => Ok(()),
+            Err(Halt::Fatal(e)) => Err(e),
+        }
+    }
+
     fn memory(&self) -> MutexGuard<'_, Memory> {
         // Only a cache of re-derivable facts: a panic while held leaves it usable.
         self.memory.lock().unwrap_or_else(PoisonError::into_inner)
