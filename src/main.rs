@@ -57,7 +57,11 @@ enum Command {
 fn main() -> ExitCode {
     let command = Cli::parse().command;
     // Docker reads exit 1 as "unhealthy" (and reserves 2).
-    let failure = if matches!(command, Command::Health { .. }) { 1 } else { 2 };
+    let failure = if matches!(command, Command::Health { .. }) {
+        1
+    } else {
+        2
+    };
     match run(command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -89,14 +89,22 @@ impl Families {
     }
 
     fn register(&self, r: &mut Registry) {
-        r.register("poll_cycles", "Poll cycles finished", self.poll_cycles.clone());
+        r.register(
+            "poll_cycles",
+            "Poll cycles finished",
+            self.poll_cycles.clone(),
+        );
         r.register_with_unit(
             "poll_cycle",
             "How long a poll cycle took",
             Unit::Seconds,
             self.poll_cycle_seconds.clone(),
         );
-        r.register("poll_failures", "Poll batches whose fetch failed", self.poll_failures.clone());
+        r.register(
+            "poll_failures",
+            "Poll batches whose fetch failed",
+            self.poll_failures.clone(),
+        );
         r.register(
             "poll_holes",
             "Seconds with over 100 activities on one show: some cannot be fetched",
@@ -117,15 +125,31 @@ impl Families {
             "Requests the Trakt rate limit lets through now (below 0: callers waiting)",
             self.trakt_budget_tokens.clone(),
         );
-        r.register("messages_delivered", "Messages Discord accepted", self.messages_delivered.clone());
-        r.register("embeds_delivered", "Activities (embeds) in delivered messages", self.embeds_delivered.clone());
+        r.register(
+            "messages_delivered",
+            "Messages Discord accepted",
+            self.messages_delivered.clone(),
+        );
+        r.register(
+            "embeds_delivered",
+            "Activities (embeds) in delivered messages",
+            self.embeds_delivered.clone(),
+        );
         r.register(
             "messages_retried",
             "Sends that failed transiently (5xx, network, timeout) and are retried",
             self.messages_retried.clone(),
         );
-        r.register("messages_refused", "Messages Discord refused for good (dropped)", self.messages_refused.clone());
-        r.register("discord_429", "Discord 429 answers, by scope", self.discord_429.clone());
+        r.register(
+            "messages_refused",
+            "Messages Discord refused for good (dropped)",
+            self.messages_refused.clone(),
+        );
+        r.register(
+            "discord_429",
+            "Discord 429 answers, by scope",
+            self.discord_429.clone(),
+        );
         r.register(
             "channels_disabled",
             "Channels whose follows were disabled (Discord answered 403/404)",
@@ -136,15 +160,27 @@ impl Families {
             "Channel delivery tasks that failed and were restarted",
             self.delivery_task_restarts.clone(),
         );
-        r.register("outbox_entries", "Deliveries pending", self.outbox_entries.clone());
+        r.register(
+            "outbox_entries",
+            "Deliveries pending",
+            self.outbox_entries.clone(),
+        );
         r.register_with_unit(
             "outbox_oldest",
             "Age of the oldest pending delivery (0: none pending)",
             Unit::Seconds,
             self.outbox_oldest_seconds.clone(),
         );
-        r.register("follows", "Follows (channel, show) by state", self.follows.clone());
-        r.register("gateway_shards", "Gateway shards running", self.gateway_shards.clone());
+        r.register(
+            "follows",
+            "Follows (channel, show) by state",
+            self.follows.clone(),
+        );
+        r.register(
+            "gateway_shards",
+            "Gateway shards running",
+            self.gateway_shards.clone(),
+        );
         r.register(
             "gateway_shards_connected",
             "Gateway shards connected",

@@ -162,7 +162,9 @@ impl Metrics {
     /// A poll commit stored `new` activities and recognised `duplicate` ones.
     pub fn activities(&self, new: usize, duplicate: usize) {
         let f = self.f();
-        f.activities.get_or_create(&[("result", "new")]).inc_by(new as u64);
+        f.activities
+            .get_or_create(&[("result", "new")])
+            .inc_by(new as u64);
         f.activities
             .get_or_create(&[("result", "duplicate")])
             .inc_by(duplicate as u64);
@@ -183,7 +185,10 @@ impl Metrics {
     pub fn trakt_request(&self, endpoint: &'static str, status: StatusLabel) {
         self.f()
             .trakt_requests
-            .get_or_create(&[("endpoint", endpoint.to_owned()), ("status", status.as_label())])
+            .get_or_create(&[
+                ("endpoint", endpoint.to_owned()),
+                ("status", status.as_label()),
+            ])
             .inc();
     }
 
@@ -215,7 +220,10 @@ impl Metrics {
             RateScope::Channel => "channel",
             RateScope::Global => "global",
         };
-        self.f().discord_429.get_or_create(&[("scope", scope)]).inc();
+        self.f()
+            .discord_429
+            .get_or_create(&[("scope", scope)])
+            .inc();
     }
 
     /// A channel's follows were disabled (Discord answered 403/404).

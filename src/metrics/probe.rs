@@ -53,10 +53,16 @@ impl Probes {
         match self.store.blocking(store_figures).await {
             Ok(s) => {
                 f.outbox_entries.set(s.outbox as i64);
-                let age = s.oldest.map_or(0, |at| unix_now().saturating_sub(at).max(0));
+                let age = s
+                    .oldest
+                    .map_or(0, |at| unix_now().saturating_sub(at).max(0));
                 f.outbox_oldest_seconds.set(age);
                 let c = s.follows;
-                for (state, n) in [("active", c.active), ("paused", c.paused), ("disabled", c.disabled)] {
+                for (state, n) in [
+                    ("active", c.active),
+                    ("paused", c.paused),
+                    ("disabled", c.disabled),
+                ] {
                     f.follows.get_or_create(&[("state", state)]).set(n as i64);
                 }
             }

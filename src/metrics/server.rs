@@ -117,7 +117,11 @@ async fn serve(listener: TcpListener, state: Arc<Served>, cancel: CancellationTo
 
 async fn metrics_page(State(state): State<Arc<Served>>) -> Response {
     state.probes.refresh(&state.metrics).await;
-    ([(header::CONTENT_TYPE, CONTENT_TYPE)], state.metrics.encode()).into_response()
+    (
+        [(header::CONTENT_TYPE, CONTENT_TYPE)],
+        state.metrics.encode(),
+    )
+        .into_response()
 }
 
 async fn healthz(State(state): State<Arc<Served>>) -> Response {
@@ -162,7 +166,10 @@ pub async fn check_health(config: &Config) -> Result<String, MetricsError> {
     if status.is_success() {
         Ok(text)
     } else {
-        Err(MetricsError::Unhealthy(format!("{} {text}", status.as_u16())))
+        Err(MetricsError::Unhealthy(format!(
+            "{} {text}",
+            status.as_u16()
+        )))
     }
 }
 

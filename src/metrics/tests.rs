@@ -43,7 +43,11 @@ fn every_metric_is_exposed_at_zero_from_the_start() {
         ("herald_gateway_shards_connected", &[]),
         ("herald_trakt_budget_tokens", &[]),
     ] {
-        assert_eq!(value(&text, name, labels), Some(0.0), "{name} {labels:?}:\n{text}");
+        assert_eq!(
+            value(&text, name, labels),
+            Some(0.0),
+            "{name} {labels:?}:\n{text}"
+        );
     }
 }
 
@@ -70,8 +74,14 @@ fn recording_moves_the_named_metrics() {
     let at = |name, labels: &[(&str, &str)]| value(&text, name, labels);
     assert_eq!(at("herald_poll_cycles_total", &[]), Some(2.0), "{text}");
     assert_eq!(at("herald_poll_cycle_seconds_count", &[]), Some(2.0));
-    assert_eq!(at("herald_activities_total", &[("result", "new")]), Some(4.0));
-    assert_eq!(at("herald_activities_total", &[("result", "duplicate")]), Some(2.0));
+    assert_eq!(
+        at("herald_activities_total", &[("result", "new")]),
+        Some(4.0)
+    );
+    assert_eq!(
+        at("herald_activities_total", &[("result", "duplicate")]),
+        Some(2.0)
+    );
     let req = |status| [("endpoint", "activity/shows"), ("status", status)];
     assert_eq!(at("herald_trakt_requests_total", &req("200")), Some(2.0));
     assert_eq!(at("herald_trakt_requests_total", &req("503")), Some(1.0));
@@ -80,8 +90,14 @@ fn recording_moves_the_named_metrics() {
     assert_eq!(at("herald_embeds_delivered_total", &[]), Some(4.0));
     assert_eq!(at("herald_messages_retried_total", &[]), Some(1.0));
     assert_eq!(at("herald_messages_refused_total", &[]), Some(1.0));
-    assert_eq!(at("herald_discord_429_total", &[("scope", "global")]), Some(1.0));
-    assert_eq!(at("herald_discord_429_total", &[("scope", "channel")]), Some(2.0));
+    assert_eq!(
+        at("herald_discord_429_total", &[("scope", "global")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        at("herald_discord_429_total", &[("scope", "channel")]),
+        Some(2.0)
+    );
     assert_eq!(at("herald_channels_disabled_total", &[]), Some(1.0));
 }
 

@@ -86,7 +86,12 @@ mod tests {
         follow(&store, 1, 11, "fargo", "all");
         follow(&store, 1, 12, "lost", "all");
         store
-            .import(vec![sub_of(13, "lost", "all", SubState::Paused { since: 3 })])
+            .import(vec![sub_of(
+                13,
+                "lost",
+                "all",
+                SubState::Paused { since: 3 },
+            )])
             .unwrap();
         store.disable_channel(ChannelId(11), "403", 7).unwrap();
         assert_eq!(
@@ -107,8 +112,18 @@ mod tests {
         assert_eq!(store.oldest_pending_at().unwrap(), None);
         follow(&store, 1, 10, "fargo", "all");
         follow(&store, 1, 20, "lost", "all");
-        commit(&store, vec![item("lost", activity(1, 1, "seen", "lost"), &[20])], &[], 500);
-        commit(&store, vec![item("fargo", activity(2, 1, "seen", "fargo"), &[10])], &[], 900);
+        commit(
+            &store,
+            vec![item("lost", activity(1, 1, "seen", "lost"), &[20])],
+            &[],
+            500,
+        );
+        commit(
+            &store,
+            vec![item("fargo", activity(2, 1, "seen", "fargo"), &[10])],
+            &[],
+            900,
+        );
         assert_eq!(store.oldest_pending_at().unwrap(), Some(500));
         let first = store.pending(ChannelId(20), 10).unwrap();
         store.ack(ChannelId(20), &[first[0].id]).unwrap();
