@@ -85,9 +85,11 @@ impl Families {
             let _ = f.follows.get_or_create(&[("state", state)]);
         }
         f.register(&mut r);
+        f.register_delivery(&mut r);
         Families { registry: r, ..f }
     }
 
+    /// Polling and Trakt.
     fn register(&self, r: &mut Registry) {
         r.register(
             "poll_cycles",
@@ -125,6 +127,10 @@ impl Families {
             "Requests the Trakt rate limit lets through now (below 0: callers waiting)",
             self.trakt_budget_tokens.clone(),
         );
+    }
+
+    /// Delivery, and the state read at scrape time.
+    fn register_delivery(&self, r: &mut Registry) {
         r.register(
             "messages_delivered",
             "Messages Discord accepted",
