@@ -6,9 +6,11 @@ COPY src ./src
 COPY benches ./benches
 RUN cargo build --release --locked --bin trakt-herald
 
-# Runtime stage: the binary, the default configuration, a non-root user and a
-# volume for the sled database. Secrets come from the environment
-# (DISCORD_TOKEN, TRAKT_API_KEY), never from the image.
+# Runtime stage: the binary, the configuration (config/docker.toml: the
+# defaults, the store on the volume, metrics.listen = 0.0.0.0:9184), a non-root
+# user, a volume for the sled database, and a HEALTHCHECK that runs the bot's
+# own `health` command against /healthz (the slim image has no curl). Secrets
+# come from the environment (DISCORD_TOKEN, TRAKT_API_KEY), never from the image.
 FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates \
@@ -22,5 +24,8 @@ COPY config /etc/trakt-herald
 WORKDIR /var/lib/trakt-herald
 VOLUME ["/var/lib/trakt-herald/data"]
 USER herald
+EXPOSE 9184
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["trakt-herald", "health", "--config", "/etc/trakt-herald/docker.toml"]
 ENTRYPOINT ["trakt-herald"]
-CMD ["run", "--config", "/etc/trakt-herald/default.toml"]
+CMD ["run", "--config", "/etc/trakt-herald/docker.toml"]

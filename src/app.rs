@@ -1,7 +1,8 @@
 //! The running bot: opens the store, starts the poller and the delivery worker
 //! (each spawned once, each watching one cancellation token), connects to
-//! Discord, and on SIGINT/SIGTERM (or a fatal error such as a refused token)
-//! stops everything in order, within a bounded grace, and flushes sled.
+//! Discord, serves the metrics when `metrics.listen` is set, and on
+//! SIGINT/SIGTERM (or a fatal error such as a refused token) stops everything
+//! in order, within a bounded grace, and flushes sled.
 //! Also the offline CLI actions (`export`, `import`).
 
 use std::path::Path;
@@ -13,12 +14,12 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
-use crate::deliver::{Deliverer, DeliveryStats};
+use crate::deliver::Deliverer;
 use crate::discord::bot;
 use crate::discord::commands::Data;
 use crate::discord::rest::DiscordRest;
 use crate::poller::v2::V2Poller;
-use crate::poller::{PollStats, Poller};
+use crate::poller::Poller;
 use crate::ratelimit::RateLimiter;
 use crate::shutdown::Shutdown;
 use crate::store::Store;
@@ -72,6 +73,7 @@ pub async fn run_with_store(
         crate::http::DISCORD_REST_TIMEOUT,
     )
     .context("cannot build the Discord client")?;
+    let telemetry = crate::metrics::start(&config, &store, &source, &cancel).await?;
 
     let wake = Arc::new(Notify::new());
     let deliverer = Deliverer {
@@ -83,7 +85,7 @@ pub async fn run_with_store(
         )),
         channel_interval: config.discord.channel_message_interval,
         wake: wake.clone(),
-        stats: Arc::new(DeliveryStats::default()),
+        metrics: telemetry.metrics.clone(),
         shutdown: shutdown.clone(),
     };
     let delivery_task = tokio::spawn(deliverer.run(cancel.clone()));
@@ -96,7 +98,7 @@ pub async fn run_with_store(
                 overlap: config.poll.overlap,
                 batch_size: config.trakt.batch_size,
                 wake_delivery: wake.clone(),
-                stats: Arc::new(PollStats::default()),
+                metrics: telemetry.metrics.clone(),
                 memory: Default::default(),
             };
             tokio::spawn(poller.run(cancel.clone()))
@@ -110,7 +112,7 @@ pub async fn run_with_store(
                 limits: Default::default(),
                 comments: Default::default(),
                 wake_delivery: wake.clone(),
-                stats: Arc::new(PollStats::default()),
+                metrics: telemetry.metrics.clone(),
                 memory: Default::default(),
             };
             tokio::spawn(poller.run(cancel.clone()))
@@ -129,10 +131,14 @@ pub async fn run_with_store(
         limits: config.limits,
         defer_after: Duration::from_millis(2000),
     };
-    let outcome = bot::run(&config, data, &shutdown).await;
+    let outcome = bot::run(&config, data, &shutdown, &telemetry.gateway).await;
     cancel.cancel();
     let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
-    for (name, task) in [("delivery", delivery_task), ("poller", poll_task)] {
+    for (name, task) in [
+        ("delivery", delivery_task),
+        ("poller", poll_task),
+        ("metrics", telemetry.task),
+    ] {
         match tokio::time::timeout_at(deadline, task).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::error!(task = name, error = %e, "task ended abnormally"),

@@ -9,7 +9,9 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+mod metrics;
 mod shards;
+pub use metrics::{BoundAddr, MetricsConfig};
 pub use shards::{Shards, MAX_SHARDS};
 
 /// Environment variable that overrides `discord.token`.
@@ -35,6 +37,8 @@ pub struct Config {
     pub storage: StorageConfig,
     #[serde(default)]
     pub limits: LimitsConfig,
+    #[serde(default)]
+    pub metrics: MetricsConfig,
 }
 
 /// `[discord]`
@@ -479,6 +483,11 @@ impl Config {
             "max_follows_per_guild = {}\n",
             self.limits.max_follows_per_guild
         ));
+        out.push_str("\n[metrics]\n");
+        match self.metrics.listen {
+            Some(addr) => out.push_str(&format!("listen = \"{addr}\"\n")),
+            None => out.push_str("# listen = (unset: no metrics endpoint)\n"),
+        }
         out
     }
 }
@@ -638,6 +647,25 @@ mod tests {
                 parse(&format!("[discord]\nshards = {bad}\n"), &secrets()).expect_err("bad shards");
             assert!(err.to_string().contains("discord.shards"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn metrics_listen_is_an_address_or_unset_and_bad_values_name_the_key() {
+        let unset = parse("", &secrets()).expect("default");
+        assert_eq!(unset.metrics.listen, None);
+        assert!(unset.masked_toml().contains("# listen = (unset"));
+        let set = parse("[metrics]\nlisten = \"127.0.0.1:9184\"\n", &secrets()).expect("set");
+        assert_eq!(set.metrics.listen, Some(([127, 0, 0, 1], 9184).into()));
+        assert!(set.masked_toml().contains("listen = \"127.0.0.1:9184\"\n"));
+        let v6 = parse("[metrics]\nlisten = \"[::]:9184\"\n", &secrets()).expect("v6");
+        assert_eq!(v6.metrics.listen.map(|a| a.port()), Some(9184));
+        for bad in ["\"9184\"", "\"localhost\"", "\"1.2.3.4:99999\"", "9184"] {
+            let err = parse(&format!("[metrics]\nlisten = {bad}\n"), &secrets()).expect_err(bad);
+            assert!(err.to_string().contains("metrics.listen"), "{bad}: {err}");
+        }
+        let docker = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/docker.toml");
+        let docker = Config::load(&docker, &secrets()).expect("docker config parses");
+        assert_eq!(docker.metrics.listen, Some(([0, 0, 0, 0], 9184).into()));
     }
 
     #[test]

@@ -23,6 +23,7 @@
 //! - [`shutdown`]: the cancellation token and the fatal reason to stop.
 //! - [`app`]: the running bot (start-up, shutdown) and offline CLI actions.
 //! - [`telemetry`]: logging set-up.
+//! - [`metrics`]: every metric's name, the `/metrics` and `/healthz` server.
 //!
 //! `main.rs` only parses the command line and calls into this library.
 
@@ -36,6 +37,7 @@ pub mod discord;
 pub mod format;
 pub mod http;
 pub mod ids;
+pub mod metrics;
 pub mod poller;
 pub mod ratelimit;
 pub mod schedule;

@@ -1,6 +1,6 @@
 //! The `trakt-herald` command line: parses arguments and hands over to the library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -33,6 +33,12 @@ enum Command {
         #[arg(long, default_value = "config/default.toml")]
         config: PathBuf,
     },
+    /// Ask the running bot's /healthz (at `metrics.listen`): exit 0 when
+    /// healthy, 1 otherwise (the container's HEALTHCHECK).
+    Health {
+        #[arg(long, default_value = "config/default.toml")]
+        config: PathBuf,
+    },
     /// Print every subscription as JSON.
     Export {
         #[arg(long, default_value = "config/default.toml")]
@@ -47,15 +53,33 @@ enum Command {
 }
 
 /// Exit 0 on success (a signal included); on an error, one line on stderr and
-/// exit 2 (a refused Discord token among them).
+/// exit 2 (a refused Discord token among them). `health` exits 1 when unhealthy.
 fn main() -> ExitCode {
-    match run(Cli::parse().command) {
+    let command = Cli::parse().command;
+    // Docker reads exit 1 as "unhealthy" (and reserves 2).
+    let failure = if matches!(command, Command::Health { .. }) {
+        1
+    } else {
+        2
+    };
+    match run(command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(2)
+            ExitCode::from(failure)
         }
     }
+}
+
+/// `health`: `/healthz`'s answer on stdout when healthy.
+fn health(config: &Path) -> anyhow::Result<()> {
+    let config = Config::load_offline(config, &ProcessEnv)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let answer = runtime.block_on(trakt_herald::metrics::check_health(&config))?;
+    println!("{answer}");
+    Ok(())
 }
 
 fn run(command: Command) -> anyhow::Result<()> {
@@ -87,6 +111,7 @@ fn run(command: Command) -> anyhow::Result<()> {
             let n = trakt_herald::app::import(&config, &file)?;
             eprintln!("imported {n} subscriptions");
         }
+        Command::Health { config } => health(&config)?,
     }
     Ok(())
 }

@@ -40,6 +40,18 @@ impl Bucket {
         self.held_until = Some(self.held_until.map_or(until, |t| t.max(until)));
     }
 
+    /// Tokens usable at `now` without taking any (negative: callers queued);
+    /// `capacity` when unlimited.
+    fn available(&self, now: Instant) -> f64 {
+        match self.rate {
+            None => self.capacity,
+            Some(rate) => {
+                let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+                (self.tokens + elapsed * rate).min(self.capacity)
+            }
+        }
+    }
+
     /// Take a token at `now`; the wait before it may be used.
     fn reserve(&mut self, now: Instant) -> Duration {
         let held = self
@@ -92,6 +104,15 @@ impl RateLimiter {
             .hold(now + d);
     }
 
+    /// Tokens available now (for metrics): the burst when idle, below 0
+    /// while callers queue for the next ones.
+    pub fn available(&self) -> f64 {
+        self.bucket
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .available(Instant::now())
+    }
+
     /// Wait until a request may be sent.
     pub async fn acquire(&self) {
         let wait = {
@@ -113,6 +134,21 @@ mod tests {
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
+    }
+
+    #[test]
+    fn available_counts_tokens_without_taking_them() {
+        let t0 = Instant::now();
+        let mut b = Bucket::new(2.0, 4, t0);
+        assert_eq!(b.available(t0), 4.0);
+        for _ in 0..6 {
+            b.reserve(t0);
+        }
+        assert_eq!(b.available(t0), -2.0);
+        assert_eq!(b.available(t0 + ms(500)), -1.0);
+        assert_eq!(b.available(t0 + ms(60_000)), 4.0);
+        assert_eq!(b.available(t0 + ms(500)), -1.0, "reading takes nothing");
+        assert_eq!(Bucket::new(0.0, 3, t0).available(t0), 3.0);
     }
 
     #[test]

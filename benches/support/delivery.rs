@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
-use trakt_herald::deliver::{Deliverer, DeliveryStats};
+use trakt_herald::deliver::Deliverer;
 use trakt_herald::discord::rest::DiscordRest;
 use trakt_herald::format;
 use trakt_herald::ids::{ChannelId, GuildId, UserId};
@@ -159,7 +159,7 @@ async fn deliver(
         // The count does not depend on the spacing; keep the run short.
         channel_interval: Duration::from_millis(1),
         wake: Arc::new(Notify::new()),
-        stats: Arc::new(DeliveryStats::default()),
+        metrics: Default::default(),
         shutdown: Shutdown::new(cancel.clone()),
     };
     let task = tokio::spawn(deliverer.run(cancel.clone()));

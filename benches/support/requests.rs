@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
-use trakt_herald::poller::{plan, PollStats, Poller};
+use trakt_herald::poller::{plan, Poller};
 use trakt_herald::store::Store;
 use trakt_herald::trakt::{RetryPolicy, TraktClient, TraktTime};
 
@@ -92,7 +92,7 @@ async fn real_cycles(
         overlap: Duration::from_secs(60),
         batch_size: BATCH_SIZE,
         wake_delivery: Arc::new(Notify::new()),
-        stats: Arc::new(PollStats::default()),
+        metrics: Default::default(),
         memory: Default::default(),
     };
     let cancel = CancellationToken::new();

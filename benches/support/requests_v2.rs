@@ -14,9 +14,9 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 use trakt_herald::ids::{ChannelId, GuildId, UserId};
+use trakt_herald::metrics::Metrics;
 use trakt_herald::poller::v2::plan::ShowComments;
 use trakt_herald::poller::v2::{CommentsMode, V2Poller};
-use trakt_herald::poller::PollStats;
 use trakt_herald::store::{NewFollow, Store};
 use trakt_herald::trakt::v2::{Budget, RetryPolicy, V2Client, V2Config};
 use trakt_herald::trakt::{ActionSet, ShowRef, TraktTime};
@@ -119,7 +119,6 @@ async fn second_cycle(s: &Scenario, mode: CommentsMode) -> anyhow::Result<(u64, 
         retry: RetryPolicy::v2(),
         ..V2Config::new(SecretString::from(CLIENT_ID.to_owned()))
     })?;
-    let stats = Arc::new(PollStats::default());
     let poller = V2Poller {
         store,
         client,
@@ -128,7 +127,7 @@ async fn second_cycle(s: &Scenario, mode: CommentsMode) -> anyhow::Result<(u64, 
         limits: Default::default(),
         comments: mode,
         wake_delivery: Arc::new(Notify::new()),
-        stats: stats.clone(),
+        metrics: Metrics::new(),
         memory: Default::default(),
     };
     // Two cycles of traffic before the measured one, so the feeds' rates are known.

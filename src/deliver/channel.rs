@@ -4,8 +4,6 @@
 //! before the in-flight marker is written; a batch whose last attempt's outcome
 //! is unknown is first looked for in the channel's history.
 
-use std::sync::atomic::Ordering;
-
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -16,6 +14,7 @@ use crate::clock::unix_now;
 use crate::discord::rest::SendError;
 use crate::format;
 use crate::ids::{ChannelId, OutboxId};
+use crate::metrics::RateScope;
 use crate::store::{InFlight, StoreError};
 
 /// What the task does after a step.
@@ -145,13 +144,12 @@ impl ChannelTask {
         sent_ids: Vec<OutboxId>,
     ) -> Result<Step, StoreError> {
         let channel = self.channel;
-        let stats = self.shared.deliverer.stats.clone();
+        let metrics = self.shared.deliverer.metrics.clone();
         let n = sent_ids.len();
         match decision {
             Decision::Ack => {
                 self.ack(sent_ids).await?;
-                stats.messages.fetch_add(1, Ordering::Relaxed);
-                stats.entries.fetch_add(n as u64, Ordering::Relaxed);
+                metrics.message_delivered(n);
                 tracing::debug!(%channel, embeds = n, "delivered");
                 Ok(Step::Continue)
             }
@@ -159,7 +157,11 @@ impl ChannelTask {
                 retry_after,
                 global,
             } => {
-                stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+                metrics.discord_429(if global {
+                    RateScope::Global
+                } else {
+                    RateScope::Channel
+                });
                 if global {
                     // Every channel would get the same answer: hold them all.
                     self.shared.deliverer.pacer.hold(retry_after);
@@ -168,7 +170,7 @@ impl ChannelTask {
                 Ok(self.continue_after(retry_after).await)
             }
             Decision::BackOff { wait } => {
-                stats.transient_failures.fetch_add(1, Ordering::Relaxed);
+                metrics.message_retried();
                 let reason = error.map(|e| e.to_string()).unwrap_or_default();
                 tracing::warn!(%channel, %reason, ?wait, "delivery failed; will retry");
                 Ok(self.continue_after(wait).await)
@@ -180,7 +182,7 @@ impl ChannelTask {
                     .store
                     .blocking(move |s| s.disable_channel(channel, reason, unix_now()))
                     .await?;
-                stats.channels_disabled.fetch_add(1, Ordering::Relaxed);
+                metrics.channel_disabled();
                 let error = error.map(|e| e.to_string()).unwrap_or_default();
                 tracing::warn!(
                     %channel, status, %error, subscriptions = done.subscriptions,
@@ -190,7 +192,7 @@ impl ChannelTask {
                 Ok(Step::Stop)
             }
             Decision::Drop => {
-                stats.refused.fetch_add(1, Ordering::Relaxed);
+                metrics.message_refused();
                 let error = error.map(|e| e.to_string()).unwrap_or_default();
                 tracing::error!(%channel, %error, dropped = n, "Discord refused a message; dropping it");
                 self.ack(sent_ids).await?;

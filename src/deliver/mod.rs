@@ -28,7 +28,6 @@ pub mod readback;
 mod supervisor;
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -41,25 +40,13 @@ pub use decide::backoff;
 use crate::discord::rest::{DiscordRest, SendError};
 use crate::format;
 use crate::ids::{ChannelId, OutboxId, UserId};
+use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::shutdown::Shutdown;
 use crate::store::{OutboxEntry, Store};
 
 /// Entries read per channel at a time: one full message.
 const BATCH: usize = format::limits::EMBEDS_PER_MESSAGE;
-
-/// Counters, for logs and benchmarks.
-#[derive(Default, Debug)]
-pub struct DeliveryStats {
-    pub messages: AtomicU64,
-    pub entries: AtomicU64,
-    pub refused: AtomicU64,
-    pub rate_limited: AtomicU64,
-    pub transient_failures: AtomicU64,
-    pub channels_disabled: AtomicU64,
-    /// Channel tasks that failed (panicked) and were restarted.
-    pub task_failures: AtomicU64,
-}
 
 /// What the worker needs.
 #[derive(Clone)]
@@ -72,7 +59,8 @@ pub struct Deliverer {
     pub channel_interval: Duration,
     /// Poked when the poller queued something.
     pub wake: Arc<Notify>,
-    pub stats: Arc<DeliveryStats>,
+    /// Messages delivered, retried, refused; 429s (see [`crate::metrics`]).
+    pub metrics: Metrics,
     /// Stops the bot when Discord refuses the token.
     pub shutdown: Shutdown,
 }
@@ -159,7 +147,7 @@ impl Deliverer {
                 _ = tokio::time::sleep(idle) => {}
                 Some(done) = tasks.join_next() => {
                     if tasks.finished(done, Instant::now()).is_some() {
-                        shared.deliverer.stats.task_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        shared.deliverer.metrics.delivery_task_restarted();
                     }
                 }
             }

@@ -12,6 +12,7 @@ use poise::serenity_prelude as serenity;
 use super::commands::{self, CommandError, Data};
 use crate::backoff::Backoff;
 use crate::config::{Config, Shards, DEFAULT_DISCORD_API_BASE};
+use crate::metrics::Gateway;
 use crate::shutdown::{Fatal, Shutdown};
 
 /// Why the Discord client stopped with an error.
@@ -59,7 +60,13 @@ pub fn is_token_refused(error: &serenity::Error) -> bool {
 /// token fires. A refused token is recorded as [`Fatal::DiscordTokenRefused`]
 /// on `shutdown` (and cancels it) instead of being retried. Returns at most
 /// [`STOP_GRACE`] after cancellation, whatever state the connection is in.
-pub async fn run(config: &Config, data: Data, shutdown: &Shutdown) -> Result<(), BotError> {
+/// The shard manager is attached to `gateway` (for `/healthz` and the metrics).
+pub async fn run(
+    config: &Config,
+    data: Data,
+    shutdown: &Shutdown,
+    gateway: &Gateway,
+) -> Result<(), BotError> {
     let cancel = shutdown.token();
     let http = build_http(config)?;
     if !check_token(&http, shutdown).await {
@@ -73,6 +80,7 @@ pub async fn run(config: &Config, data: Data, shutdown: &Shutdown) -> Result<(),
         () = cancel.cancelled() => return Ok(()),
     };
     let shards = client.shard_manager.clone();
+    gateway.attach(shards.clone());
     let start = start(&mut client, config.discord.shards);
     tokio::pin!(start);
     let ended = tokio::select! {

@@ -17,7 +17,6 @@ pub mod split;
 pub mod v2;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -29,6 +28,7 @@ pub use self::plan::{plan, plan_with, Batch, Origin};
 pub use self::route::route;
 use crate::backoff::Backoff;
 use crate::clock::unix_now;
+use crate::metrics::Metrics;
 use crate::store::{CommitStats, ShowFollowers, Store};
 use crate::trakt::client::FetchOptions;
 use crate::trakt::{Fetched, ShowRef, TraktClient, TraktError};
@@ -42,19 +42,6 @@ pub const DEDUPE_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Backoff for a show after `failures` consecutive failures: interval × 2ⁿ, capped.
 pub fn show_backoff(interval: Duration, failures: u32) -> Duration {
     Backoff::new(interval.saturating_mul(2), MAX_SHOW_BACKOFF).delay(failures)
-}
-
-/// Counters, for logs and benchmarks.
-#[derive(Default, Debug)]
-pub struct PollStats {
-    pub cycles: AtomicU64,
-    pub requests: AtomicU64,
-    pub new_activities: AtomicU64,
-    pub duplicates: AtomicU64,
-    pub queued: AtomicU64,
-    pub failures: AtomicU64,
-    /// Seconds with over 100 items seen (each counted once per show).
-    pub holes: AtomicU64,
 }
 
 /// What the poller remembers between cycles (in memory only).
@@ -74,7 +61,8 @@ pub struct Poller {
     pub batch_size: usize,
     /// Poked after a commit queued deliveries.
     pub wake_delivery: Arc<Notify>,
-    pub stats: Arc<PollStats>,
+    /// Cycles, activities, failures (see [`crate::metrics`]).
+    pub metrics: Metrics,
     /// Split cells and open gaps; `Default::default()` to start afresh.
     pub memory: Arc<Mutex<Memory>>,
 }
@@ -86,14 +74,14 @@ pub enum Halt {
     Cancelled,
 }
 
-/// New activities, duplicates and deliveries queued by some polls.
+/// New activities, duplicates, deliveries queued and requests sent by some polls.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Totals(usize, usize, usize);
+struct Totals(usize, usize, usize, u64);
 
 impl std::ops::Add for Totals {
     type Output = Totals;
     fn add(self, o: Totals) -> Totals {
-        Totals(self.0 + o.0, self.1 + o.1, self.2 + o.2)
+        Totals(self.0 + o.0, self.1 + o.1, self.2 + o.2, self.3 + o.3)
     }
 }
 
@@ -131,6 +119,7 @@ impl Poller {
 
     /// One cycle over every due show.
     pub async fn cycle(&self, cancel: &CancellationToken) -> Result<(), Halt> {
+        let timer = self.metrics.poll_cycle();
         let now = unix_now();
         let followed = match self.store.blocking(|s| s.followed_shows()).await {
             Ok(f) => f,
@@ -155,7 +144,6 @@ impl Poller {
                 &m.gaps,
             )
         };
-        let before = self.stats.requests.load(Ordering::Relaxed);
         let mut totals = Totals::default();
         let mut polled = 0;
         for batch in plan {
@@ -174,11 +162,11 @@ impl Poller {
         if let Err(e) = self.store.blocking(move |s| s.prune_dedupe(cutoff)).await {
             tracing::warn!(error = %e, "poll: dedupe pruning failed");
         }
-        self.stats.cycles.fetch_add(1, Ordering::Relaxed);
-        let Totals(new, dup, queued) = totals;
+        timer.done();
+        let Totals(new, dup, queued, requests) = totals;
         tracing::info!(
             shows = polled,
-            requests = self.stats.requests.load(Ordering::Relaxed) - before,
+            requests,
             new_activities = new,
             duplicates = dup,
             deliveries_queued = queued,
@@ -219,15 +207,12 @@ impl Poller {
         };
         match fetched {
             Ok(fetched) => {
-                self.stats
-                    .requests
-                    .fetch_add(u64::from(fetched.requests), Ordering::Relaxed);
-                Ok(Ok(self.commit(batch, members, &fetched).await))
+                let totals = self.commit(batch, members, &fetched).await;
+                Ok(Ok(totals + Totals(0, 0, 0, u64::from(fetched.requests))))
             }
             Err(TraktError::Unauthorized { .. }) => Err(Halt::BadKey),
             Err(e) => {
-                self.stats.requests.fetch_add(1, Ordering::Relaxed);
-                self.stats.failures.fetch_add(1, Ordering::Relaxed);
+                self.metrics.poll_failed();
                 Ok(Err(e))
             }
         }
@@ -241,7 +226,7 @@ impl Poller {
             memory.splits.succeeded(&batch.shows);
             for f in members {
                 for hole in memory.gaps.new_holes(&f.show, fetched) {
-                    self.stats.holes.fetch_add(1, Ordering::Relaxed);
+                    self.metrics.poll_hole();
                     tracing::warn!(show = %f.show, second = hole.0, "poll: over 100 activities in one second; Trakt cannot page through them, some may be missing for good");
                 }
             }
@@ -259,19 +244,12 @@ impl Poller {
     }
 
     fn count(&self, stats: CommitStats) -> Totals {
-        self.stats
-            .new_activities
-            .fetch_add(stats.new_activities as u64, Ordering::Relaxed);
-        self.stats
-            .duplicates
-            .fetch_add(stats.duplicates as u64, Ordering::Relaxed);
-        self.stats
-            .queued
-            .fetch_add(stats.queued as u64, Ordering::Relaxed);
+        self.metrics
+            .activities(stats.new_activities, stats.duplicates);
         if stats.queued > 0 {
             self.wake_delivery.notify_one();
         }
-        Totals(stats.new_activities, stats.duplicates, stats.queued)
+        Totals(stats.new_activities, stats.duplicates, stats.queued, 0)
     }
 }
 

@@ -7,7 +7,8 @@
 //! block: `schema` (opening, migrations; `migrate_outbox` is migration 3),
 //! `subs` (follow, resume, unfollow, listings), `poll` (the poller's reads and
 //! commits, dedupe keys), `outbox` (delivery, in-flight markers, quarantine,
-//! disabling a channel) and `import` (export/import).
+//! disabling a channel), `import` (export/import) and `stats` (read-only
+//! figures for the metrics).
 //!
 //! # Layout
 //!
@@ -61,6 +62,7 @@ mod migrate_outbox;
 mod outbox;
 mod poll;
 mod schema;
+mod stats;
 mod subs;
 mod types;
 
@@ -82,6 +84,7 @@ use sled::Transactional;
 
 pub use import::MAX_TITLE_CHARS;
 pub use schema::SCHEMA_VERSION;
+pub use stats::FollowCounts;
 pub use types::{
     CommitStats, DisableStats, Feed, FollowOutcome, InFlight, NewFollow, OutboxEntry, PollCommit,
     PollItem, ShowFollowers, ShowState, StoreError, SubState, Subscription, V2Marks,

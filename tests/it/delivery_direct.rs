@@ -11,7 +11,7 @@ use tempfile::TempDir;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use trakt_herald::deliver::{Deliverer, DeliveryStats};
+use trakt_herald::deliver::Deliverer;
 use trakt_herald::discord::rest::DiscordRest;
 use trakt_herald::ids::{ChannelId, GuildId, UserId};
 use trakt_herald::ratelimit::RateLimiter;
@@ -108,7 +108,7 @@ async fn start(
         pacer: Arc::new(RateLimiter::new(50.0, 50)),
         channel_interval: interval,
         wake: wake.clone(),
-        stats: Arc::new(DeliveryStats::default()),
+        metrics: Default::default(),
         shutdown: shutdown.clone(),
     };
     let task = tokio::spawn(deliverer.run(shutdown.token().clone()));

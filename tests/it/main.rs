@@ -12,6 +12,7 @@ mod format_schema;
 mod format_snapshots;
 mod format_v2_snapshots;
 mod lifecycle;
+mod metrics;
 mod pipeline;
 mod pipeline_smoke;
 mod polling;

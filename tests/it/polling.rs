@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use trakt_herald::clock::unix_now;
 use trakt_herald::ids::{ChannelId, GuildId, UserId};
-use trakt_herald::poller::{PollStats, Poller};
+use trakt_herald::poller::Poller;
 use trakt_herald::store::{NewFollow, Store};
 use trakt_herald::trakt::{ActionSet, RetryPolicy, ShowRef, TraktClient, TraktTime};
 
@@ -55,7 +55,7 @@ async fn rig(batch_size: usize) -> Rig {
         overlap: Duration::from_secs(60),
         batch_size,
         wake_delivery: Arc::new(Notify::new()),
-        stats: Arc::new(PollStats::default()),
+        metrics: Default::default(),
         memory: Default::default(),
     };
     Rig {

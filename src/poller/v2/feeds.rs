@@ -11,7 +11,6 @@
 //! a reader, so there is no page to resume at).
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
 
 use super::plan::{self, ShowComments};
 use super::{comment_actions, CommentsMode, Halt, Target, Totals, V2Poller};
@@ -135,7 +134,7 @@ impl V2Poller {
             }
         }
         if !walk.reached {
-            self.stats.holes.fetch_add(1, Ordering::Relaxed);
+            self.metrics.poll_hole();
             tracing::warn!(
                 feed = feed.name(),
                 pages = walk.pages,

@@ -26,7 +26,6 @@ mod show;
 mod targets;
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -35,9 +34,10 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use self::plan::ShowComments;
-use super::{show_backoff, PollStats, DEDUPE_RETENTION};
+use super::{show_backoff, DEDUPE_RETENTION};
 use crate::activity::{self, Activity};
 use crate::clock::unix_now;
+use crate::metrics::Metrics;
 use crate::store::{CommitStats, Feed, PollCommit, PollItem, ShowFollowers, Store};
 use crate::trakt::v2::{ShowId, V2Client, V2Error};
 use crate::trakt::{Action, ActionSet, ShowRef};
@@ -102,7 +102,7 @@ pub struct V2Poller {
     pub comments: CommentsMode,
     /// Poked after a commit queued deliveries.
     pub wake_delivery: Arc<Notify>,
-    pub stats: Arc<PollStats>,
+    pub metrics: Metrics,
     pub memory: Arc<Mutex<Memory>>,
 }
 
@@ -231,6 +231,7 @@ impl V2Poller {
     /// One cycle: the feeds, then every due show.
     async fn cycle(&self, cancel: &CancellationToken) -> Result<(), Halt> {
         let start = Instant::now();
+        let timer = self.metrics.poll_cycle();
         let effective = {
             let mut m = self.memory();
             let e = plan::effective_interval(m.last_start, start);
@@ -279,10 +280,7 @@ impl V2Poller {
         if let Err(e) = self.store.blocking(move |s| s.prune_dedupe(cutoff)).await {
             tracing::warn!(error = %e, "poll: dedupe pruning failed");
         }
-        self.stats.cycles.fetch_add(1, Ordering::Relaxed);
-        self.stats
-            .requests
-            .fetch_add(u64::from(totals.requests), Ordering::Relaxed);
+        timer.done();
         tracing::info!(
             api = "v2",
             shows = targets.len(),
@@ -313,12 +311,8 @@ impl V2Poller {
     }
 
     fn count(&self, stats: CommitStats) -> Totals {
-        let s = &self.stats;
-        s.new_activities
-            .fetch_add(stats.new_activities as u64, Ordering::Relaxed);
-        s.duplicates
-            .fetch_add(stats.duplicates as u64, Ordering::Relaxed);
-        s.queued.fetch_add(stats.queued as u64, Ordering::Relaxed);
+        self.metrics
+            .activities(stats.new_activities, stats.duplicates);
         if stats.queued > 0 {
             self.wake_delivery.notify_one();
         }
@@ -336,7 +330,7 @@ impl V2Poller {
         if e.is_fatal() {
             return Err(Halt::Fatal(e));
         }
-        self.stats.failures.fetch_add(1, Ordering::Relaxed);
+        self.metrics.poll_failed();
         let Some(show) = show.cloned() else {
             tracing::warn!(error = %e, "poll: a site-wide feed failed; it is read again next cycle");
             return Ok(());

@@ -13,7 +13,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -133,7 +133,12 @@ struct Inner {
     api_key: SecretString,
     limiter: RateLimiter,
     retry: RetryPolicy,
+    /// Told of every attempt's HTTP status (`None`: no answer), for metrics.
+    on_request: OnceLock<RequestHook>,
 }
+
+/// Called once per HTTP attempt with its status (`None`: no answer).
+pub type RequestHook = Arc<dyn Fn(Option<u16>) + Send + Sync>;
 
 impl fmt::Debug for TraktClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -247,8 +252,20 @@ impl TraktClient {
                 api_key: SecretString::from(api_key.to_owned()),
                 limiter: RateLimiter::new(requests_per_second, burst),
                 retry,
+                on_request: OnceLock::new(),
             }),
         })
+    }
+
+    /// Report every HTTP attempt to `hook` from now on (the first hook set
+    /// stays; clones share it).
+    pub fn on_request(&self, hook: RequestHook) {
+        let _ = self.inner.on_request.set(hook);
+    }
+
+    /// Requests the rate limit lets through now (below 0: callers waiting).
+    pub fn budget_available(&self) -> f64 {
+        self.inner.limiter.available()
     }
 
     /// The base URL requests go to (no key in it).
@@ -417,7 +434,11 @@ impl TraktClient {
 
     /// Send one request and classify what came back.
     async fn attempt(&self, url: &str) -> Outcome {
-        let response = match self.inner.http.get(url).send().await {
+        let sent = self.inner.http.get(url).send().await;
+        if let Some(hook) = self.inner.on_request.get() {
+            hook(sent.as_ref().ok().map(|r| r.status().as_u16()));
+        }
+        let response = match sent {
             Ok(r) => r,
             Err(e) => {
                 return Outcome::Retry {

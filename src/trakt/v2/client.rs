@@ -10,7 +10,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -141,6 +141,24 @@ impl ApiPath {
         ApiPath(path)
     }
 
+    /// The route's fixed name for metrics (ids and slugs left out, so the
+    /// set of names is bounded): `shows/:id/comments`, `comments/recent`, ….
+    pub fn route(&self) -> &'static str {
+        let segments: Vec<&str> = self.0.trim_matches('/').split('/').collect();
+        match segments.as_slice() {
+            ["shows", _] => "shows/:id",
+            ["shows", _, "comments", ..] => "shows/:id/comments",
+            ["shows", _, "watching"] => "shows/:id/watching",
+            ["shows", _, "lists", ..] => "shows/:id/lists",
+            ["lists", _, "items", ..] => "lists/:id/items",
+            ["comments", "recent", ..] => "comments/recent",
+            ["search", "show"] => "search/show",
+            ["search", ..] => "search/id",
+            ["users", ..] => "users",
+            _ => "other",
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -161,7 +179,13 @@ struct Inner {
     consecutive_429: AtomicU32,
     /// Trakt refused the client id (403): no request is sent again.
     refused: AtomicBool,
+    /// Told of every HTTP attempt: its route and status (`None`: no answer).
+    on_request: OnceLock<RequestHook>,
 }
+
+/// Told of every HTTP attempt to Trakt v2: the route's fixed name (never a
+/// URL: [`ApiPath::route`]) and the status (`None`: no answer).
+pub type RequestHook = Arc<dyn Fn(&'static str, Option<u16>) + Send + Sync>;
 
 impl fmt::Debug for V2Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -234,12 +258,24 @@ impl V2Client {
                 retry: config.retry,
                 consecutive_429: AtomicU32::new(0),
                 refused: AtomicBool::new(false),
+                on_request: OnceLock::new(),
             }),
         })
     }
 
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
+    }
+
+    /// Report every HTTP attempt to `hook` from now on (the first hook set
+    /// stays; clones share it).
+    pub fn on_request(&self, hook: RequestHook) {
+        let _ = self.inner.on_request.set(hook);
+    }
+
+    /// Requests the budget lets through now (below 0: callers waiting).
+    pub fn budget_available(&self) -> f64 {
+        self.inner.limiter.available()
     }
 
     /// Whether Trakt refused the client id (403). From then on every call
@@ -326,7 +362,7 @@ impl V2Client {
             self.inner.limiter.acquire().await;
             attempts += 1;
             debug!(path = path.as_str(), attempt = attempts, "GET Trakt v2");
-            match self.attempt(&url).await {
+            match self.attempt(&url, path.route()).await {
                 Attempt::Done(result) => {
                     match &result {
                         Ok(_) => self.inner.consecutive_429.store(0, Ordering::Relaxed),
@@ -367,18 +403,25 @@ impl V2Client {
         }
     }
 
-    async fn attempt(&self, url: &str) -> Attempt {
+    async fn attempt(&self, url: &str, route: &'static str) -> Attempt {
+        let report = |status: Option<u16>| {
+            if let Some(hook) = self.inner.on_request.get() {
+                hook(route, status);
+            }
+        };
         let response = match self.inner.http.get(url).send().await {
             Ok(r) => r,
             Err(e) => {
+                report(None);
                 return Attempt::Retry {
                     status: None,
                     reason: describe(e),
                     overloaded: false,
-                }
+                };
             }
         };
         let status = response.status().as_u16();
+        report(Some(status));
         let now = Timestamp(chrono::Utc::now());
         match classify(status, response.headers(), now) {
             Verdict::Success => {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use trakt_herald::config::{Config, Env};
+use trakt_herald::config::{BoundAddr, Config, Env};
 use trakt_herald::store::Store;
 
 use super::fake_discord::{self, FakeDiscord};
@@ -50,6 +50,9 @@ pub struct Options {
     pub trakt_max_retries: u32,
     /// `trakt.retry_delay`.
     pub trakt_retry_delay: &'static str,
+    /// `metrics.listen` (unset by default); `"127.0.0.1:0"` lets the system
+    /// pick the port, which [`Herald::metrics_addr`] then tells.
+    pub metrics_listen: Option<&'static str>,
 }
 
 impl Default for Options {
@@ -66,13 +69,17 @@ impl Default for Options {
             trakt_timeout: "2s",
             trakt_max_retries: 3,
             trakt_retry_delay: "500ms",
+            metrics_listen: None,
         }
     }
 }
 
 /// The configuration text pointing the bot at the fakes.
 pub fn config_text(discord: &str, trakt: &str, store: &Path, o: &Options) -> String {
-    format!(
+    let metrics = o.metrics_listen.map_or(String::new(), |at| {
+        format!("\n[metrics]\nlisten = \"{at}\"\n")
+    });
+    let text = format!(
         r#"
 [discord]
 token = "{token}"
@@ -121,7 +128,8 @@ max_follows_per_guild = {limit}
         overlap = o.overlap,
         store = store.display(),
         limit = o.max_follows_per_guild,
-    )
+    );
+    text + &metrics
 }
 
 /// A running bot with its fakes.
@@ -132,6 +140,8 @@ pub struct Herald {
     pub v2: FakeTraktV2,
     pub store: Store,
     pub options: Options,
+    /// Where the running bot's metrics server listens, once it does.
+    metrics: BoundAddr,
     cancel: CancellationToken,
     task: Option<JoinHandle<anyhow::Result<()>>>,
     store_path: PathBuf,
@@ -158,6 +168,7 @@ impl Herald {
             v2,
             store,
             options,
+            metrics: BoundAddr::default(),
             cancel: CancellationToken::new(),
             task: None,
             store_path,
@@ -184,6 +195,7 @@ impl Herald {
 
     async fn launch(&mut self) {
         let config = self.config();
+        self.metrics = config.metrics.bound.clone();
         self.cancel = CancellationToken::new();
         let identifies = self
             .discord
@@ -199,6 +211,13 @@ impl Herald {
             .wait_for(|s| (s.identifies.len() > identifies).then_some(()), WAIT)
             .await;
         self.discord.wait_registered_commands(WAIT).await;
+    }
+
+    /// The metrics server's address (`Options::metrics_listen` must be set).
+    pub fn metrics_addr(&self) -> std::net::SocketAddr {
+        self.metrics
+            .get()
+            .expect("the metrics server listens once the bot is connected")
     }
 
     /// Stop the bot as SIGTERM would, and check it stopped cleanly.
