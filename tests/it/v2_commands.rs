@@ -268,6 +268,12 @@ async fn unknown_shows_and_outages_get_private_answers() {
         .expect("follows")
         .is_empty());
     assert!(bot.store.followed_shows().expect("shows").is_empty());
+    // Trakt's limiter asks for more than the client waits inline: try later.
+    bot.v2.script([Scripted::Api429 {
+        retry_after: Some("300".to_owned()),
+    }]);
+    refused(&bot, follow(TWD), "try again later").await;
+    assert!(bot.store.followed_shows().expect("shows").is_empty());
     let paths = command_requests(&bot);
     assert!(
         paths.contains(&"/shows/no-such-show".to_owned()),

@@ -130,7 +130,7 @@ async fn added_items(
 /// Keep the wanted actions, newest first (pure).
 fn newest_first(mut items: Vec<Activity>, wanted: ActionSet) -> Vec<Activity> {
     items.retain(|a| wanted.contains(a.action));
-    items.sort_by(|a, b| b.time.cmp(&a.time));
+    items.sort_by_key(|a| std::cmp::Reverse(a.time));
     items
 }
 
