@@ -22,6 +22,7 @@ mod support;
 mod trakt_client;
 mod trakt_v2_client;
 mod trakt_v2_endpoints;
+mod v2_commands;
 
 mod trakt_v2_schema;
 mod v2_crash;

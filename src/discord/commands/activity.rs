@@ -1,14 +1,17 @@
 //! `/activity`: recent Trakt activity for a show, over a window given in
-//! humantime (`since`, at most 30 days), measured on Trakt's clock.
+//! humantime (`since`, at most 30 days), measured on Trakt's clock. The v1
+//! path and the reply (the same embeds as notifications, newest first) are
+//! here; what v2 gathers is in `activity_v2`.
 
 use std::time::Duration;
 
 use poise::CreateReply;
 
-use super::{parse_actions, parse_show, reply_public, trakt_error, with_deferral};
-use super::{v1, CommandError, Context};
+use super::{parse_actions, parse_v1_show, reply_public, trakt_error, with_deferral};
+use super::{CommandError, Context};
+use crate::activity::Activity;
 use crate::format;
-use crate::trakt::{TraktError, TraktTime};
+use crate::trakt::{ActionSet, Source, TraktClient, TraktError, TraktTime};
 
 /// Longest window `/activity` may look back.
 pub const MAX_SINCE: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -38,15 +41,35 @@ pub fn parse_since(input: Option<&str>) -> Result<Duration, CommandError> {
 #[poise::command(slash_command, guild_only)]
 pub async fn activity(
     ctx: Context<'_>,
-    #[description = "Trakt slug (the-walking-dead) or TVDB id (153021)"] show: String,
+    #[description = "Slug (the-walking-dead) or TVDB id (153021); on Trakt API v2 also a Trakt address or IMDb id"]
+    show: String,
     #[description = "Comma list of actions (default: all)"] actions: Option<String>,
     #[description = "How far back, e.g. 30m, 2h, 3days (default: 1day)"] since: Option<String>,
 ) -> Result<(), CommandError> {
-    let show = parse_show(&show)?;
-    let actions = parse_actions(actions.as_deref())?;
-    let window = parse_since(since.as_deref())?;
-    let data = ctx.data();
-    let trakt = v1(data)?.clone();
+    match &ctx.data().source {
+        Source::V1(client) => {
+            let show = parse_v1_show(&show)?;
+            let actions = parse_actions(actions.as_deref())?;
+            let window = parse_since(since.as_deref())?;
+            activity_v1(ctx, client, show, actions, window).await
+        }
+        Source::V2(v2) => {
+            let input = super::v2::parse_show(&show)?;
+            let actions = parse_actions(actions.as_deref())?;
+            let window = parse_since(since.as_deref())?;
+            super::activity_v2::activity(ctx, v2, input, actions, window).await
+        }
+    }
+}
+
+async fn activity_v1(
+    ctx: Context<'_>,
+    client: &TraktClient,
+    show: crate::trakt::ShowRef,
+    actions: ActionSet,
+    window: Duration,
+) -> Result<(), CommandError> {
+    let trakt = client.clone();
     let lookup_show = show.clone();
     let fut = async move {
         // Trakt's clock, not ours: one page tells the time (and the show's
@@ -67,10 +90,10 @@ pub async fn activity(
     };
     let (result, deferred) = with_deferral(ctx, fut).await?;
     let (known_title, fetched) = result.map_err(|e| trakt_error(&show, e))?;
-    let mut items: Vec<crate::activity::Activity> = fetched
+    let mut items: Vec<Activity> = fetched
         .activities
         .iter()
-        .map(crate::activity::Activity::from)
+        .map(Activity::from)
         .filter(|a| a.subject_show().is_none_or(|s| s.is(&show)))
         .collect();
     let title = items
@@ -78,6 +101,40 @@ pub async fn activity(
         .find_map(|a| a.subject_show().and_then(|s| s.title.clone()))
         .or(known_title)
         .unwrap_or_else(|| show.to_string());
+    items.reverse(); // newest first
+    let found = Found {
+        title,
+        items,
+        complete: fetched.is_complete(),
+    };
+    reply(ctx, deferred, window, found).await
+}
+
+/// What `/activity` found, whichever API it asked.
+pub(super) struct Found {
+    /// The show's title as the reply names it.
+    pub title: String,
+    /// Newest first.
+    pub items: Vec<Activity>,
+    /// False when a walk stopped early: the total is a lower bound.
+    pub complete: bool,
+}
+
+/// Most activities one reply shows.
+const SHOWN: usize = 10;
+
+/// The public reply: "N of M" and up to [`SHOWN`] embeds, or "No activity".
+pub(super) async fn reply(
+    ctx: Context<'_>,
+    deferred: bool,
+    window: Duration,
+    found: Found,
+) -> Result<(), CommandError> {
+    let Found {
+        title,
+        items,
+        complete,
+    } = found;
     let span = humantime::format_duration(window).to_string();
     if items.is_empty() {
         let text = format!(
@@ -86,16 +143,14 @@ pub async fn activity(
         );
         return reply_public(ctx, deferred, CreateReply::default().content(text)).await;
     }
-    items.reverse(); // newest first
     let total = items.len();
-    let embeds: Vec<format::Embed> = items.iter().take(10).map(format::render).collect();
+    let embeds: Vec<format::Embed> = items.iter().take(SHOWN).map(format::render).collect();
     let message = format::pack(embeds)
         .into_iter()
         .next()
         .unwrap_or(format::Message { embeds: Vec::new() });
     let shown = message.embeds.len();
-    // A walk stopped once it had enough: the total is a lower bound.
-    let more = if fetched.is_complete() { "" } else { "+" };
+    let more = if complete { "" } else { "+" };
     let mut reply = CreateReply::default().content(format!(
         "Latest activity for **{}** in the last {span}: {shown} of {total}{more}.",
         format::escape_markdown(&title)

@@ -1,13 +1,17 @@
 //! `/follow`: a moderator makes this channel follow a show (all actions or a
 //! list), within the server's follow limit; re-following updates the actions.
+//! The v1 path is here; the v2 path (resolving what was typed to a Trakt id,
+//! the actions v2 offers) is in `follow_v2`, the show autocomplete in `complete`.
 
 use poise::CreateReply;
 
-use super::{describe_actions, ids, parse_actions, parse_show, reply_public, trakt_error};
-use super::{v1, with_deferral, CommandError, Context};
+use super::complete::autocomplete_show;
+use super::{describe_actions, ids, parse_actions, parse_v1_show, reply_public, trakt_error};
+use super::{with_deferral, CommandError, Context};
 use crate::clock::unix_now;
 use crate::format;
 use crate::store::{FollowOutcome, NewFollow, StoreError};
+use crate::trakt::{Source, TraktClient};
 
 /// Follow a show in this channel: its Trakt activity will be posted here.
 #[poise::command(
@@ -18,13 +22,27 @@ use crate::store::{FollowOutcome, NewFollow, StoreError};
 )]
 pub async fn follow(
     ctx: Context<'_>,
-    #[description = "Trakt slug (the-walking-dead) or TVDB id (153021)"] show: String,
+    #[description = "Slug (the-walking-dead) or TVDB id (153021); on Trakt API v2 also a Trakt address or IMDb id"]
+    #[autocomplete = "autocomplete_show"]
+    show: String,
     #[description = "Comma list: watching, scrobble, checkin, seen, collection, rating, watchlist, shout, review, created, item_added (default: all)"]
     actions: Option<String>,
 ) -> Result<(), CommandError> {
+    match &ctx.data().source {
+        Source::V1(client) => follow_v1(ctx, client, &show, actions.as_deref()).await,
+        Source::V2(v2) => super::follow_v2::follow(ctx, v2, &show, actions.as_deref()).await,
+    }
+}
+
+async fn follow_v1(
+    ctx: Context<'_>,
+    client: &TraktClient,
+    show: &str,
+    actions: Option<&str>,
+) -> Result<(), CommandError> {
     let (guild, channel, user) = ids(ctx)?;
-    let show = parse_show(&show)?;
-    let actions = parse_actions(actions.as_deref())?;
+    let show = parse_v1_show(show)?;
+    let actions = parse_actions(actions)?;
     let data = ctx.data();
     let wanted = show.clone();
     let (existing, count) = data
@@ -43,7 +61,7 @@ pub async fn follow(
         }
         .into());
     }
-    let (lookup, deferred) = with_deferral(ctx, v1(data)?.lookup_show(&show)).await?;
+    let (lookup, deferred) = with_deferral(ctx, client.lookup_show(&show)).await?;
     let info = lookup.map_err(|e| trakt_error(&show, e))?;
     // Trakt names the show only when something happened to it lately: a
     // re-follow keeps the title it had rather than falling back to the slug.

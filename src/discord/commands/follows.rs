@@ -1,9 +1,11 @@
 //! `/follows`: lists the shows this channel follows, their actions and state
-//! (active, paused, disabled and why), ephemerally.
+//! (active, paused, disabled and why), ephemerally; a show followed by Trakt
+//! id (v2) is shown by its title and slug.
 
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
+use super::matching::handle;
 use super::{describe_actions, ids, CommandError, Context};
 use crate::format;
 use crate::store::SubState;
@@ -38,7 +40,7 @@ pub async fn follows(ctx: Context<'_>) -> Result<(), CommandError> {
         lines.push(format!(
             "• **{}** (`{}`): {} — {}",
             format::escape_markdown(&s.title),
-            s.show,
+            handle(s),
             describe_actions(s.actions),
             state
         ));

@@ -1,15 +1,22 @@
 //! The slash commands, one file each: `/follow`, `/unfollow`, `/follows`,
-//! `/activity`. This module holds what they share: the command data, the error
-//! type and the error handler, input parsing, deferral and replies. Commands
-//! are thin: parse and validate input, call the store (on the blocking pool) or
-//! Trakt, reply. User mistakes come back as `CommandError::User` (shown
+//! `/activity` (their Trakt API v2 paths in `*_v2`, what v2 paths share in
+//! `v2`, `/follow`'s show autocomplete in `complete`, naming a followed show
+//! in `matching`). This module holds what they share: the command data, the
+//! error type and the error handler, input parsing, deferral and replies.
+//! Commands are thin: parse and validate input, call the store (on the
+//! blocking pool) or Trakt, reply. User mistakes come back as `CommandError::User` (shown
 //! ephemerally, as written); anything else is logged in full and shown only as
 //! a short apology.
 
 mod activity;
+mod activity_v2;
+mod complete;
 mod follow;
+mod follow_v2;
 mod follows;
+mod matching;
 mod unfollow;
+mod v2;
 
 pub use activity::{parse_since, DEFAULT_SINCE, MAX_SINCE};
 
@@ -22,7 +29,7 @@ use poise::CreateReply;
 use crate::config::LimitsConfig;
 use crate::ids::{ChannelId, GuildId, UserId};
 use crate::store::{Store, StoreError};
-use crate::trakt::{ActionSet, ShowRef, Source, TraktClient, TraktError};
+use crate::trakt::{ActionSet, ShowRef, Source, TraktError};
 
 /// What every command can reach.
 pub struct Data {
@@ -68,6 +75,10 @@ impl From<serenity::Error> for CommandError {
     }
 }
 
+/// What users read when Trakt is down or busy.
+const TRY_AGAIN: &str =
+    "Trakt is not answering right now, so nothing was changed. Please try again later.";
+
 /// Trakt failures, as users should read them.
 fn trakt_error(show: &ShowRef, e: TraktError) -> CommandError {
     match e {
@@ -77,9 +88,7 @@ fn trakt_error(show: &ShowRef, e: TraktError) -> CommandError {
         TraktError::Unauthorized { .. } => {
             CommandError::Internal("Trakt refused the API key".to_owned())
         }
-        e if e.is_transient() => CommandError::user(
-            "Trakt is not answering right now, so nothing was changed. Please try again later.",
-        ),
+        e if e.is_transient() => CommandError::user(TRY_AGAIN),
         other => CommandError::Internal(format!("trakt: {other}")),
     }
 }
@@ -192,18 +201,18 @@ fn ids(ctx: Context<'_>) -> Result<(GuildId, ChannelId, UserId), CommandError> {
     ))
 }
 
-/// The v1 client, for the commands' v1 paths.
-fn v1(data: &Data) -> Result<&TraktClient, CommandError> {
-    match &data.source {
-        Source::V1(client) => Ok(client),
-        Source::V2(_) => Err(CommandError::user(
-            "This command does not work with Trakt API v2 yet.",
-        )),
-    }
-}
-
 fn parse_show(input: &str) -> Result<ShowRef, CommandError> {
     ShowRef::parse(input).map_err(|e| CommandError::User(format!("That show is not valid: {e}.")))
+}
+
+/// A show for a v1 lookup: a slug or TVDB id (v1 cannot look up Trakt ids).
+fn parse_v1_show(input: &str) -> Result<ShowRef, CommandError> {
+    match parse_show(input)? {
+        ShowRef::Trakt(_) => Err(CommandError::user(
+            "This bot reads Trakt API v1, which cannot look up Trakt ids such as `trakt:1393`: give the show's slug (`the-walking-dead`) or its TVDB id (`153021`).",
+        )),
+        show => Ok(show),
+    }
 }
 
 fn parse_actions(input: Option<&str>) -> Result<ActionSet, CommandError> {
@@ -270,5 +279,12 @@ mod tests {
             .expect_err("bad")
             .to_string();
         assert!(e.contains("bogus"), "{e}");
+    }
+
+    #[test]
+    fn v1_refuses_trakt_ids() {
+        let e = parse_v1_show("trakt:1393").expect_err("v1").to_string();
+        assert!(e.contains("Trakt API v1") && e.contains("TVDB id"), "{e}");
+        assert_eq!(parse_v1_show("153021").ok(), Some(ShowRef::Tvdb(153_021)));
     }
 }

@@ -1,13 +1,17 @@
-//! `/unfollow`: a moderator stops this channel following a show; the show
-//! option autocompletes from the channel's follows.
+//! `/unfollow`: a moderator stops this channel following a show, named by
+//! its slug, title, pasted address or stored form (`trakt:1393`) and matched
+//! against the channel's follows without asking Trakt; the show option
+//! autocompletes from the channel's follows.
 
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
+use super::matching::{find_follow, handle};
 use super::{ids, parse_show, CommandError, Context};
 use crate::format;
 use crate::ids::ChannelId;
 use crate::store::Subscription;
+use crate::trakt::Source;
 
 async fn autocomplete_followed(
     ctx: Context<'_>,
@@ -37,7 +41,7 @@ const MAX_CHOICE_CHARS: usize = 100;
 fn follow_choices(follows: &[Subscription], typed: &str) -> Vec<serenity::AutocompleteChoice> {
     let typed = typed.trim().to_lowercase();
     let rank = |s: &Subscription| {
-        let slug = s.show.to_string();
+        let slug = handle(s);
         let title = s.title.to_lowercase();
         if slug.starts_with(&typed) || title.starts_with(&typed) {
             Some(0)
@@ -56,7 +60,7 @@ fn follow_choices(follows: &[Subscription], typed: &str) -> Vec<serenity::Autoco
         .into_iter()
         .take(MAX_CHOICES)
         .map(|(_, s)| {
-            let slug = s.show.to_string();
+            let slug = handle(s);
             let label = if s.title == slug {
                 slug.clone()
             } else {
@@ -82,13 +86,17 @@ pub async fn unfollow(
     show: String,
 ) -> Result<(), CommandError> {
     let (_, channel, _) = ids(ctx)?;
-    let show = parse_show(&show)?;
-    let target = show.clone();
+    let typed = show;
+    let wanted = typed.clone();
     let removed = ctx
         .data()
         .store
         .blocking(move |s| {
-            let removed = s.unfollow(channel, &target)?;
+            let follows = s.channel_follows(channel)?;
+            let Some(sub) = find_follow(&follows, &wanted) else {
+                return Ok(None);
+            };
+            let removed = s.unfollow(channel, &sub.show)?;
             if removed.is_some() {
                 s.flush()?;
             }
@@ -100,15 +108,31 @@ pub async fn unfollow(
             let text = format!(
                 "This channel no longer follows **{}** (`{}`).",
                 format::escape_markdown(&sub.title),
-                sub.show
+                handle(&sub)
             );
             ctx.send(CreateReply::default().content(text)).await?;
             Ok(())
         }
-        None => Err(CommandError::User(format!(
-            "This channel does not follow `{show}`. /follows lists what it follows."
-        ))),
+        None => Err(not_followed(&ctx.data().source, &typed)),
     }
+}
+
+/// The answer when nothing matched: on v1 a malformed show says what is
+/// wrong with it (as v1 always did); otherwise what was typed is named.
+fn not_followed(source: &Source, typed: &str) -> CommandError {
+    let shown = match source {
+        Source::V1(_) => match parse_show(typed) {
+            Ok(show) => format!("`{show}`"),
+            Err(e) => return e,
+        },
+        Source::V2(_) => format!(
+            "“{}”",
+            format::escape_markdown(&typed.trim().chars().take(100).collect::<String>())
+        ),
+    };
+    CommandError::User(format!(
+        "This channel does not follow {shown}. /follows lists what it follows."
+    ))
 }
 
 #[cfg(test)]

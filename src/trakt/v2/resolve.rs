@@ -4,7 +4,7 @@
 //! clear refusals for movie and person addresses and garbage — then resolved
 //! through the client to the show's Trakt id, slug and title.
 
-use super::client::{ApiPath, V2Client};
+use super::client::{ApiPath, Fetched, V2Client};
 use super::error::V2Error;
 use super::wire::{SearchResult, Show, ShowId};
 use crate::trakt::show_ref::{ShowRef, ShowRefError};
@@ -147,9 +147,17 @@ impl V2Client {
     /// Resolve what a user typed: slug, address and IMDb id through
     /// `/shows/{id}`; a TVDB id through `/search/tvdb/{id}?type=show`.
     pub async fn resolve_show(&self, input: &ShowInput) -> Result<ResolvedShow, ResolveError> {
+        self.lookup_show(input)
+            .await
+            .map(|f| ResolvedShow::from(f.value))
+    }
+
+    /// As [`V2Client::resolve_show`], keeping the show as Trakt sent it and
+    /// the answer's headers (its `Date` is Trakt's clock at the lookup).
+    pub async fn lookup_show(&self, input: &ShowInput) -> Result<Fetched<Show>, ResolveError> {
         let by_path = |id: String| async move {
             match self.show_summary(&id, false).await {
-                Ok(f) => Ok(ResolvedShow::from(f.value)),
+                Ok(f) => Ok(f),
                 Err(V2Error::NotFound) => Err(ResolveError::Unknown(input.label())),
                 Err(e) => Err(ResolveError::Trakt(e)),
             }
@@ -161,7 +169,11 @@ impl V2Client {
         }
     }
 
-    async fn resolve_tvdb(&self, id: u64, input: &ShowInput) -> Result<ResolvedShow, ResolveError> {
+    async fn resolve_tvdb(
+        &self,
+        id: u64,
+        input: &ShowInput,
+    ) -> Result<Fetched<Show>, ResolveError> {
         let path = ApiPath::new(&["search", "tvdb", &id.to_string()]);
         let query = [("type", "show".to_owned())];
         let page = self
@@ -172,7 +184,10 @@ impl V2Client {
                 e => ResolveError::Trakt(e),
             })?;
         if let Some(show) = page.items.iter().find_map(|r| r.show.clone()) {
-            return Ok(ResolvedShow::from(show));
+            return Ok(Fetched {
+                value: show,
+                meta: page.meta,
+            });
         }
         match page.items.first() {
             Some(other) => Err(ResolveError::TvdbNotShow {

@@ -93,6 +93,9 @@ pub struct World {
     pub private_users: HashSet<String>,
     /// Text-search answers (`{type, score, show}`), matched by title.
     pub search: Vec<Value>,
+    /// While set, every request waits this long before it is seen (a slow
+    /// network or Trakt); it is logged when it arrives after the wait.
+    pub delay: Option<std::time::Duration>,
 }
 
 type Shared = Arc<Mutex<World>>;
@@ -137,6 +140,7 @@ impl World {
             users,
             private_users: HashSet::from(["quietviewer".to_owned()]),
             search: array("search-text-show.json"),
+            delay: None,
         }
     }
 }
@@ -230,6 +234,10 @@ async fn handle(
     let path = percent_encoding::percent_decode_str(uri.path())
         .decode_utf8_lossy()
         .into_owned();
+    let delay = lock(&shared).delay;
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     let mut world = lock(&shared);
     world.log.push(Logged {
         method: method.to_string(),
