@@ -7,8 +7,12 @@
 //! a short apology.
 
 mod activity;
+mod alerts;
 mod follow;
 mod follows;
+mod help;
+mod pause;
+mod resume;
 mod unfollow;
 
 pub use activity::{parse_since, DEFAULT_SINCE, MAX_SINCE};
@@ -93,6 +97,10 @@ pub fn all() -> Vec<poise::Command<Data, CommandError>> {
         unfollow::unfollow(),
         follows::follows(),
         activity::activity(),
+        pause::pause(),
+        resume::resume(),
+        alerts::alerts(),
+        help::help(),
     ]
 }
 

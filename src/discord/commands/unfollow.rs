@@ -9,7 +9,7 @@ use crate::format;
 use crate::ids::ChannelId;
 use crate::store::Subscription;
 
-async fn autocomplete_followed(
+pub(super) async fn autocomplete_followed(
     ctx: Context<'_>,
     partial: &str,
 ) -> serenity::CreateAutocompleteResponse {
