@@ -9,6 +9,7 @@ use std::sync::atomic::Ordering;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::alert;
 use super::decide::{backoff, decide, Decision};
 use super::readback::{already_posted, READ_BACK_LIMIT};
 use super::{first_message, nonce_for, Shared, BATCH};
@@ -174,11 +175,12 @@ impl ChannelTask {
                 Ok(self.continue_after(wait).await)
             }
             Decision::Disable { status, reason } => {
+                let since = unix_now();
                 let done = self
                     .shared
                     .deliverer
                     .store
-                    .blocking(move |s| s.disable_channel(channel, reason, unix_now()))
+                    .blocking(move |s| s.disable_channel(channel, reason, since))
                     .await?;
                 stats.channels_disabled.fetch_add(1, Ordering::Relaxed);
                 let error = error.map(|e| e.to_string()).unwrap_or_default();
@@ -187,6 +189,13 @@ impl ChannelTask {
                     dropped = done.dropped_entries,
                     "delivery refused; the channel's follows are disabled until someone follows again there"
                 );
+                let disabled = alert::Disabled {
+                    channel,
+                    status,
+                    follows: done.subscriptions,
+                    since,
+                };
+                alert::announce(&self.shared, disabled, &self.cancel).await;
                 Ok(Step::Stop)
             }
             Decision::Drop => {

@@ -6,6 +6,7 @@
 //! - [`decide`]: the pure decision on a send's result.
 //! - [`readback`]: the pure content match of a batch against the channel's history.
 //! - `channel`: the per-channel task that carries it out.
+//! - `alert`: the one alert in the server's alerts channel when a channel is disabled.
 //!
 //! Exactly once, as a channel sees it: before a send, the batch (entry ids and a
 //! nonce derived from them) is recorded as the channel's in-flight message; the
@@ -22,6 +23,7 @@
 //! refusal drops the message (it would never succeed) and is counted; 401
 //! stops the bot (`Fatal::DiscordTokenRefused`).
 
+mod alert;
 mod channel;
 pub mod decide;
 pub mod readback;

@@ -5,7 +5,9 @@
 //! - [`render`]: `activity::Activity` → [`Embed`], always within [`limits`];
 //! - [`pack`]: embeds → [`Message`]s (≤ 10 embeds, ≤ 6000 characters each).
 //! - [`Message::to_request`]: the JSON body, mentions disabled, optional nonce.
+//! - [`alert`]: the alert posted when delivery disables a channel's follows.
 
+pub mod alert;
 mod embed;
 mod links;
 mod pack;

@@ -11,6 +11,7 @@ pub const PROJECT_URL: &str = "https://github.com/trakt-herald";
 /// One command as `/help` describes it.
 struct Entry {
     name: &'static str,
+    /// The options of the example, after `/name`.
     example: &'static str,
     /// Who may use it (a Discord permission), or `None` for anyone.
     who: Option<&'static str>,
@@ -21,53 +22,58 @@ struct Entry {
 const ENTRIES: &[Entry] = &[
     Entry {
         name: "follow",
-        example: "/follow the-walking-dead seen,shout",
+        example: "the-walking-dead seen,shout",
         who: Some("Manage Channels"),
         what: "post a show's Trakt activity (all, or the actions listed) in this channel",
     },
     Entry {
         name: "unfollow",
-        example: "/unfollow the-walking-dead",
+        example: "the-walking-dead",
         who: Some("Manage Channels"),
         what: "stop following it here",
     },
     Entry {
         name: "pause",
-        example: "/pause the-walking-dead",
+        example: "the-walking-dead",
         who: Some("Manage Channels"),
         what: "stop posting it here for now, without forgetting it",
     },
     Entry {
         name: "resume",
-        example: "/resume the-walking-dead",
+        example: "the-walking-dead",
         who: Some("Manage Channels"),
         what: "post it again, from now on (nothing from the pause)",
     },
     Entry {
         name: "follows",
-        example: "/follows",
+        example: "",
         who: None,
         what: "what this channel follows, and whether each is active, paused or disabled",
     },
     Entry {
         name: "activity",
-        example: "/activity the-walking-dead since:2h",
+        example: "the-walking-dead since:2h",
         who: None,
         what: "a show's recent activity, on demand",
     },
     Entry {
         name: "alerts",
-        example: "/alerts channel:#mod-log",
+        example: "channel:#mod-log",
         who: Some("Manage Server"),
         what: "where I say so when I have to stop posting in a channel, and why",
     },
     Entry {
         name: "help",
-        example: "/help",
+        example: "",
         who: None,
         what: "this message",
     },
 ];
+
+/// `/name options`.
+fn example(e: &Entry) -> String {
+    format!("/{} {}", e.name, e.example).trim_end().to_owned()
+}
 
 /// The whole `/help` text (under Discord's 2000 characters).
 fn help_text() -> String {
@@ -78,7 +84,7 @@ fn help_text() -> String {
     );
     for e in ENTRIES {
         let who = e.who.map(|w| format!(" *({w})*")).unwrap_or_default();
-        text.push_str(&format!("`{}`: {}{who}\n", e.example, e.what));
+        text.push_str(&format!("`{}`: {}{who}\n", example(e), e.what));
     }
     text.push_str(
         "\nA show is its Trakt slug (from trakt.tv/shows/**the-walking-dead**) or its TVDB id.\n\n\
@@ -115,9 +121,10 @@ mod tests {
         sorted_described.sort_unstable();
         assert_eq!(sorted_registered, sorted_described, "/help and all() disagree");
         for e in ENTRIES {
-            assert!(e.example.starts_with(&format!("/{}", e.name)), "{}", e.example);
-            assert!(text.contains(e.example), "{} missing", e.name);
+            assert!(text.contains(&format!("`{}", example(e))), "{} missing", e.name);
         }
+        assert!(text.contains("`/follow the-walking-dead seen,shout`"), "{text}");
+        assert!(text.contains("`/help`"), "{text}");
         assert!(text.contains(PROJECT_URL));
         assert!(text.contains("Embed Links"));
         assert!(text.chars().count() <= 2000, "{}", text.chars().count());
