@@ -12,10 +12,11 @@ use tokio_util::sync::CancellationToken;
 use super::alert;
 use super::decide::{backoff, decide, Decision};
 use super::readback::{already_posted, READ_BACK_LIMIT};
-use super::{first_message, nonce_for, Shared, BATCH};
+use super::{first_message, links, nonce_for, Shared, BATCH};
 use crate::clock::unix_now;
 use crate::discord::rest::SendError;
 use crate::format;
+use crate::format::buttons::ActionRow;
 use crate::ids::{ChannelId, OutboxId};
 use crate::store::{InFlight, StoreError};
 
@@ -33,6 +34,8 @@ pub(super) enum Step {
 struct Batch {
     ids: Vec<OutboxId>,
     message: Option<format::Message>,
+    /// The message's link buttons (a message about one show).
+    links: Vec<ActionRow>,
     nonce: String,
     /// Not yet recorded as in flight (a new batch).
     fresh: bool,
@@ -121,7 +124,9 @@ impl ChannelTask {
                 .blocking(move |s| s.set_in_flight(channel, &flight))
                 .await?;
         }
-        let body = message.to_request(Some(batch.nonce));
+        let body = message
+            .to_request(Some(batch.nonce))
+            .with_components(batch.links);
         let result = self
             .shared
             .deliverer
@@ -302,9 +307,11 @@ impl ChannelTask {
             .await?;
         if let Some(flight) = flight {
             if !entries.is_empty() {
+                let message = first_message(&entries);
                 return Ok(Some(Batch {
                     ids: entries.iter().map(|e| e.id).collect(),
-                    message: first_message(&entries),
+                    links: links(message.as_ref(), &entries),
+                    message,
                     nonce: flight.nonce,
                     fresh: false,
                 }));
@@ -324,6 +331,7 @@ impl ChannelTask {
         Ok(Some(Batch {
             nonce: nonce_for(&ids),
             ids,
+            links: links(message.as_ref(), &entries),
             message,
             fresh: true,
         }))

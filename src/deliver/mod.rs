@@ -42,6 +42,7 @@ pub use decide::backoff;
 
 use crate::discord::rest::{DiscordRest, SendError};
 use crate::format;
+use crate::format::buttons::ActionRow;
 use crate::ids::{ChannelId, OutboxId, UserId};
 use crate::ratelimit::RateLimiter;
 use crate::shutdown::Shutdown;
@@ -179,6 +180,13 @@ fn first_message(entries: &[OutboxEntry]) -> Option<format::Message> {
         .map(|e| format::render(&e.activity))
         .collect();
     format::pack(embeds).into_iter().next()
+}
+
+/// The link buttons of `message`, the first message of `entries`: a row
+/// when all of its activities are about one show, else none.
+fn links(message: Option<&format::Message>, entries: &[OutboxEntry]) -> Vec<ActionRow> {
+    let n = message.map_or(0, |m| m.embeds.len());
+    format::buttons::link_rows(entries.iter().take(n).map(|e| &e.activity))
 }
 
 #[cfg(test)]

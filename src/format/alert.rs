@@ -60,17 +60,29 @@ mod tests {
         let body = serde_json::to_value(channel_disabled(42, DisabledBecause::Forbidden, 2, 7))
             .expect("json");
         let text = body["embeds"][0]["description"].as_str().expect("text");
-        assert!(text.contains("<#42>") && text.contains("2 follows"), "{text}");
-        assert!(text.contains("permission") && text.contains("/follow"), "{text}");
+        assert!(
+            text.contains("<#42>") && text.contains("2 follows"),
+            "{text}"
+        );
+        assert!(
+            text.contains("permission") && text.contains("/follow"),
+            "{text}"
+        );
         assert_eq!(body["allowed_mentions"], serde_json::json!({"parse": []}));
         assert_eq!(body["enforce_nonce"], true);
         let again = serde_json::to_value(channel_disabled(42, DisabledBecause::Forbidden, 2, 7))
             .expect("json");
-        assert_eq!(body["nonce"], again["nonce"], "a retry carries the same nonce");
-        let gone = serde_json::to_value(channel_disabled(42, DisabledBecause::Gone, 1, 8))
-            .expect("json");
+        assert_eq!(
+            body["nonce"], again["nonce"],
+            "a retry carries the same nonce"
+        );
+        let gone =
+            serde_json::to_value(channel_disabled(42, DisabledBecause::Gone, 1, 8)).expect("json");
         let text = gone["embeds"][0]["description"].as_str().expect("text");
-        assert!(text.contains("1 follow ") && text.contains("no longer exists"), "{text}");
+        assert!(
+            text.contains("1 follow ") && text.contains("no longer exists"),
+            "{text}"
+        );
         assert_ne!(gone["nonce"], body["nonce"]);
     }
 }

@@ -194,7 +194,10 @@ async fn help_lists_every_registered_command_privately() {
     assert!(replies[0].ephemeral, "{replies:?}");
     let text = replies[0].content.clone().unwrap_or_default();
     for name in &names {
-        assert!(text.contains(&format!("`/{name}")), "/{name} missing: {text}");
+        assert!(
+            text.contains(&format!("`/{name}")),
+            "/{name} missing: {text}"
+        );
     }
     assert!(text.contains("https://"), "a link to the project: {text}");
     bot.stop().await;
@@ -281,13 +284,21 @@ async fn a_refused_channel_is_announced_once_in_the_alerts_channel() {
     };
     assert_eq!(alerts.len(), 1, "exactly one alert: {alerts:#?}");
     let alert = alerts[0].to_string();
-    assert!(alert.contains(&format!("<#{CHANNEL_ID}>")), "which channel: {alert}");
+    assert!(
+        alert.contains(&format!("<#{CHANNEL_ID}>")),
+        "which channel: {alert}"
+    );
     assert!(alert.contains("permission"), "why: {alert}");
     assert!(alert.contains("/follow"), "what to do: {alert}");
     assert!(alert.contains("2 follows"), "{alert}");
-    let posted = bot.discord.requests_to(&Route::channel_messages(OTHER_CHANNEL_ID));
+    let posted = bot
+        .discord
+        .requests_to(&Route::channel_messages(OTHER_CHANNEL_ID));
     assert_eq!(posted.len(), 1, "one request");
-    assert_eq!(posted[0].body["allowed_mentions"], serde_json::json!({"parse": []}));
+    assert_eq!(
+        posted[0].body["allowed_mentions"],
+        serde_json::json!({"parse": []})
+    );
 }
 
 /// A third text channel (the fake accepts messages to any channel id).

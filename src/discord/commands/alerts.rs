@@ -9,11 +9,7 @@ use super::{ids, CommandError, Context};
 use crate::ids::ChannelId;
 
 /// Where the bot posts its alerts (default: this channel).
-#[poise::command(
-    slash_command,
-    guild_only,
-    default_member_permissions = "MANAGE_GUILD"
-)]
+#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
 pub async fn alerts(
     ctx: Context<'_>,
     #[description = "The channel for alerts (default: this one)"]

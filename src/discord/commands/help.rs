@@ -119,11 +119,21 @@ mod tests {
         sorted_registered.sort();
         let mut sorted_described = described.clone();
         sorted_described.sort_unstable();
-        assert_eq!(sorted_registered, sorted_described, "/help and all() disagree");
+        assert_eq!(
+            sorted_registered, sorted_described,
+            "/help and all() disagree"
+        );
         for e in ENTRIES {
-            assert!(text.contains(&format!("`{}", example(e))), "{} missing", e.name);
+            assert!(
+                text.contains(&format!("`{}", example(e))),
+                "{} missing",
+                e.name
+            );
         }
-        assert!(text.contains("`/follow the-walking-dead seen,shout`"), "{text}");
+        assert!(
+            text.contains("`/follow the-walking-dead seen,shout`"),
+            "{text}"
+        );
         assert!(text.contains("`/help`"), "{text}");
         assert!(text.contains(PROJECT_URL));
         assert!(text.contains("Embed Links"));

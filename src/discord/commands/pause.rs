@@ -32,7 +32,10 @@ pub async fn pause(
         .data()
         .store
         .blocking(move |s| {
-            let before = s.channel_follows(channel)?.into_iter().find(|f| f.show == target);
+            let before = s
+                .channel_follows(channel)?
+                .into_iter()
+                .find(|f| f.show == target);
             let after = s.pause(channel, &target, now)?;
             if after.is_some() {
                 s.flush()?;
@@ -63,7 +66,11 @@ fn paused_text(before: &Subscription, after: &Subscription) -> String {
 
 /// `**Title** (`show`)`, escaped.
 pub(super) fn shown(sub: &Subscription) -> String {
-    format!("**{}** (`{}`)", format::escape_markdown(&sub.title), sub.show)
+    format!(
+        "**{}** (`{}`)",
+        format::escape_markdown(&sub.title),
+        sub.show
+    )
 }
 
 /// The answer for a show the channel does not follow.
@@ -98,9 +105,15 @@ mod tests {
     fn the_answer_says_what_changed() {
         let paused = sub(SubState::Paused { since: 7 });
         let text = paused_text(&sub(SubState::Active), &paused);
-        assert!(text.starts_with("⏸️ Paused **Lost \\*2004\\*** (`lost`)"), "{text}");
+        assert!(
+            text.starts_with("⏸️ Paused **Lost \\*2004\\*** (`lost`)"),
+            "{text}"
+        );
         assert!(text.contains("/resume"), "{text}");
         let text = paused_text(&paused, &paused);
-        assert!(text.contains("already paused") && text.contains("<t:7:R>"), "{text}");
+        assert!(
+            text.contains("already paused") && text.contains("<t:7:R>"),
+            "{text}"
+        );
     }
 }

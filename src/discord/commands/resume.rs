@@ -28,13 +28,20 @@ pub async fn resume(
     let wanted = show.clone();
     let existing = data
         .store
-        .blocking(move |s| Ok(s.channel_follows(channel)?.into_iter().find(|f| f.show == wanted)))
+        .blocking(move |s| {
+            Ok(s.channel_follows(channel)?
+                .into_iter()
+                .find(|f| f.show == wanted))
+        })
         .await?;
     let Some(existing) = existing else {
         return Err(not_followed(&show));
     };
     if existing.state.is_active() {
-        let text = format!("{} is not paused here: it is already posted.", shown(&existing));
+        let text = format!(
+            "{} is not paused here: it is already posted.",
+            shown(&existing)
+        );
         ctx.send(CreateReply::default().content(text).ephemeral(true))
             .await?;
         return Ok(());

@@ -57,12 +57,13 @@ fn a_pause_stops_polling_for_it_and_drops_its_pending_posts() {
 
     // A show another channel still follows is polled, for that channel only.
     store.pause(ChannelId(10), &slug("lost"), 2_001).unwrap();
-    assert_eq!(
-        polled(&store),
-        [("lost".to_owned(), vec![ChannelId(11)])]
-    );
+    assert_eq!(polled(&store), [("lost".to_owned(), vec![ChannelId(11)])]);
     assert!(pending_ids(&store, 10).is_empty());
-    assert_eq!(pending_ids(&store, 11), [2], "the other channel keeps its post");
+    assert_eq!(
+        pending_ids(&store, 11),
+        [2],
+        "the other channel keeps its post"
+    );
 
     // Pausing again changes nothing; an unknown follow is None.
     let again = store.pause(ChannelId(10), &slug("fargo"), 9_999).unwrap();
