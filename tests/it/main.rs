@@ -3,6 +3,7 @@
 
 mod admin;
 mod bot_startup;
+mod buttons;
 mod cli;
 mod commands;
 mod delivery_direct;
