@@ -7,12 +7,14 @@
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::alert;
 use super::decide::{backoff, decide, Decision};
 use super::readback::{already_posted, READ_BACK_LIMIT};
-use super::{first_message, nonce_for, Shared, BATCH};
+use super::{first_message, links, nonce_for, Shared, BATCH};
 use crate::clock::unix_now;
 use crate::discord::rest::SendError;
 use crate::format;
+use crate::format::buttons::ActionRow;
 use crate::ids::{ChannelId, OutboxId};
 use crate::metrics::RateScope;
 use crate::store::{InFlight, StoreError};
@@ -31,6 +33,8 @@ pub(super) enum Step {
 struct Batch {
     ids: Vec<OutboxId>,
     message: Option<format::Message>,
+    /// The message's link buttons (a message about one show).
+    links: Vec<ActionRow>,
     nonce: String,
     /// Not yet recorded as in flight (a new batch).
     fresh: bool,
@@ -119,7 +123,9 @@ impl ChannelTask {
                 .blocking(move |s| s.set_in_flight(channel, &flight))
                 .await?;
         }
-        let body = message.to_request(Some(batch.nonce));
+        let body = message
+            .to_request(Some(batch.nonce))
+            .with_components(batch.links);
         let result = self
             .shared
             .deliverer
@@ -176,11 +182,12 @@ impl ChannelTask {
                 Ok(self.continue_after(wait).await)
             }
             Decision::Disable { status, reason } => {
+                let since = unix_now();
                 let done = self
                     .shared
                     .deliverer
                     .store
-                    .blocking(move |s| s.disable_channel(channel, reason, unix_now()))
+                    .blocking(move |s| s.disable_channel(channel, reason, since))
                     .await?;
                 metrics.channel_disabled();
                 let error = error.map(|e| e.to_string()).unwrap_or_default();
@@ -189,6 +196,13 @@ impl ChannelTask {
                     dropped = done.dropped_entries,
                     "delivery refused; the channel's follows are disabled until someone follows again there"
                 );
+                let disabled = alert::Disabled {
+                    channel,
+                    status,
+                    follows: done.subscriptions,
+                    since,
+                };
+                alert::announce(&self.shared, disabled, &self.cancel).await;
                 Ok(Step::Stop)
             }
             Decision::Drop => {
@@ -295,9 +309,11 @@ impl ChannelTask {
             .await?;
         if let Some(flight) = flight {
             if !entries.is_empty() {
+                let message = first_message(&entries);
                 return Ok(Some(Batch {
                     ids: entries.iter().map(|e| e.id).collect(),
-                    message: first_message(&entries),
+                    links: links(message.as_ref(), &entries),
+                    message,
                     nonce: flight.nonce,
                     fresh: false,
                 }));
@@ -317,6 +333,7 @@ impl ChannelTask {
         Ok(Some(Batch {
             nonce: nonce_for(&ids),
             ids,
+            links: links(message.as_ref(), &entries),
             message,
             fresh: true,
         }))

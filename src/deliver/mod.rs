@@ -6,6 +6,7 @@
 //! - [`decide`]: the pure decision on a send's result.
 //! - [`readback`]: the pure content match of a batch against the channel's history.
 //! - `channel`: the per-channel task that carries it out.
+//! - `alert`: the one alert in the server's alerts channel when a channel is disabled.
 //!
 //! Exactly once, as a channel sees it: before a send, the batch (entry ids and a
 //! nonce derived from them) is recorded as the channel's in-flight message; the
@@ -22,6 +23,7 @@
 //! refusal drops the message (it would never succeed) and is counted; 401
 //! stops the bot (`Fatal::DiscordTokenRefused`).
 
+mod alert;
 mod channel;
 pub mod decide;
 pub mod readback;
@@ -39,6 +41,7 @@ pub use decide::backoff;
 
 use crate::discord::rest::{DiscordRest, SendError};
 use crate::format;
+use crate::format::buttons::ActionRow;
 use crate::ids::{ChannelId, OutboxId, UserId};
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
@@ -165,6 +168,13 @@ fn first_message(entries: &[OutboxEntry]) -> Option<format::Message> {
         .map(|e| format::render(&e.activity))
         .collect();
     format::pack(embeds).into_iter().next()
+}
+
+/// The link buttons of `message`, the first message of `entries`: a row
+/// when all of its activities are about one show, else none.
+fn links(message: Option<&format::Message>, entries: &[OutboxEntry]) -> Vec<ActionRow> {
+    let n = message.map_or(0, |m| m.embeds.len());
+    format::buttons::link_rows(entries.iter().take(n).map(|e| &e.activity))
 }
 
 #[cfg(test)]

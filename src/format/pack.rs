@@ -1,9 +1,11 @@
 //! Packing embeds into as few messages as Discord allows (≤ 10 embeds and
 //! ≤ 6000 counted characters each, order kept), and the JSON body of a
-//! create-message request: embeds, mentions always disabled, optional nonce.
+//! create-message request: embeds, link buttons, mentions always disabled,
+//! optional nonce.
 
 use serde::{Deserialize, Serialize};
 
+use super::buttons::ActionRow;
 use super::embed::Embed;
 use super::limits;
 
@@ -27,6 +29,7 @@ impl Message {
         let nonce = nonce.map(|n| fit_nonce(&n));
         CreateMessage {
             embeds: self.embeds.clone(),
+            components: Vec::new(),
             allowed_mentions: AllowedMentions::none(),
             enforce_nonce: nonce.is_some(),
             nonce,
@@ -38,10 +41,21 @@ impl Message {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CreateMessage {
     pub embeds: Vec<Embed>,
+    /// Link buttons ([`super::buttons`]); left out when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<ActionRow>,
     pub allowed_mentions: AllowedMentions,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
     pub enforce_nonce: bool,
+}
+
+impl CreateMessage {
+    /// The same body with these components (link buttons only).
+    pub fn with_components(mut self, components: Vec<ActionRow>) -> Self {
+        self.components = components;
+        self
+    }
 }
 
 /// Which mentions in the message may ping.

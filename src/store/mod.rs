@@ -5,7 +5,8 @@
 //! This file holds the shared machinery (the trees, the writer lock, plans
 //! and transactions, value encoding); each concern has its own `impl Store`
 //! block: `schema` (opening, migrations; `migrate_outbox` is migration 3),
-//! `subs` (follow, resume, unfollow, listings), `poll` (the poller's reads and
+//! `subs` (follow, pause, resume, unfollow, listings), `alerts` (each
+//! server's alerts channel), `poll` (the poller's reads and
 //! commits, dedupe keys), `outbox` (delivery, in-flight markers, quarantine,
 //! disabling a channel), `import` (export/import) and `stats` (read-only
 //! figures for the metrics).
@@ -29,6 +30,7 @@
 //! | `in_flight` | channel | [`InFlight`] |
 //! | `quarantine` | the `outbox` key | the raw bytes of an outbox entry that did not decode |
 //! | `feeds` | a v2 site-wide feed's name ([`Feed::name`]) | its watermark, a [`TraktTime`](crate::trakt::TraktTime) |
+//! | `alerts` | guild | the guild's alerts channel, a [`ChannelId`](crate::ids::ChannelId) (`alerts`; a new tree, no migration) |
 //!
 //! # Consistency
 //!
@@ -56,6 +58,7 @@
 //! dedupe keys exist only while some channel follows the show; an in-flight
 //! marker names only entries that are still pending.
 
+mod alerts;
 mod import;
 mod keys;
 mod migrate_outbox;
@@ -108,11 +111,12 @@ enum TreeId {
     InFlight,
     Quarantine,
     Feeds,
+    Alerts,
 }
 
 impl TreeId {
     /// Every data tree, in index order (`ALL[t as usize] == t`).
-    const ALL: [TreeId; 11] = [
+    const ALL: [TreeId; 12] = [
         TreeId::Subs,
         TreeId::ByChannel,
         TreeId::ByGuild,
@@ -124,6 +128,7 @@ impl TreeId {
         TreeId::InFlight,
         TreeId::Quarantine,
         TreeId::Feeds,
+        TreeId::Alerts,
     ];
 
     /// The sled tree name (stable: it is the on-disk layout).
@@ -140,6 +145,7 @@ impl TreeId {
             TreeId::InFlight => "in_flight",
             TreeId::Quarantine => "quarantine",
             TreeId::Feeds => "feeds",
+            TreeId::Alerts => "alerts",
         }
     }
 }

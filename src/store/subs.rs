@@ -1,4 +1,4 @@
-//! Subscriptions: following, resuming, unfollowing, and the per-channel and
+//! Subscriptions: following, pausing, resuming, unfollowing, and the per-channel and
 //! per-guild listings. Every subscription write goes through `plan_put_sub`
 //! (or `unfollow`), so the indexes always agree with `subs`.
 //!
@@ -237,6 +237,19 @@ impl Store {
         show: &ShowRef,
         at: TraktTime,
     ) -> Result<Option<Subscription>, StoreError> {
+        self.resume_from(channel, show, Some(at))
+    }
+
+    /// [`Store::resume`], also for a caller that could not read Trakt's clock
+    /// (`at: None`, Trakt down): the subscription keeps its `since`, and the
+    /// watermark of a show no other channel actively follows is cleared, so
+    /// the poller starts it afresh and its first poll posts nothing.
+    pub fn resume_from(
+        &self,
+        channel: ChannelId,
+        show: &ShowRef,
+        at: Option<TraktTime>,
+    ) -> Result<Option<Subscription>, StoreError> {
         let _w = self.lock();
         let Some(old) = self.get_sub(show, channel)? else {
             return Ok(None);
@@ -245,8 +258,41 @@ impl Store {
             return Ok(Some(old));
         }
         let mut plan = Plan::default();
-        let sub = self.plan_activate(&mut plan, &old, old.clone(), Some(at))?;
+        let sub = self.plan_activate(&mut plan, &old, old.clone(), at)?;
         self.apply(&plan)?;
+        Ok(Some(sub))
+    }
+
+    /// Pause the subscription of `channel` to `show` (a person's choice): it
+    /// becomes `Paused { since: now }`, leaves the `followers` index (so the
+    /// show is not polled for it, and nothing is routed to it), and the
+    /// channel's pending posts for the show are dropped, as `unfollow` does.
+    /// A disabled one becomes paused too (a later `/follow` in the channel
+    /// then leaves it alone); a paused one is returned unchanged. Returns the
+    /// subscription as it is afterwards, or `None` when there is none. One
+    /// transaction.
+    pub fn pause(
+        &self,
+        channel: ChannelId,
+        show: &ShowRef,
+        now: i64,
+    ) -> Result<Option<Subscription>, StoreError> {
+        let _w = self.lock();
+        let Some(old) = self.get_sub(show, channel)? else {
+            return Ok(None);
+        };
+        if matches!(old.state, SubState::Paused { .. }) {
+            return Ok(Some(old));
+        }
+        let sub = Subscription {
+            state: SubState::Paused { since: now },
+            ..old.clone()
+        };
+        let mut plan = Plan::default();
+        Self::plan_put_sub(&mut plan, &sub, Some(&old))?;
+        let dropped = self.plan_drop_entries(&mut plan, channel, |s| s == show)?;
+        self.apply(&plan)?;
+        dropped.log(channel);
         Ok(Some(sub))
     }
 

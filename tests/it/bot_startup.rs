@@ -1,11 +1,11 @@
 //! The bot connects to the fake Discord, identifies with the configured token
-//! and non-privileged intents, and registers exactly its four commands.
+//! and non-privileged intents, and registers exactly its commands.
 
 use crate::support::fake_discord::{self, CommandInvocation};
 use crate::support::herald::{Herald, WAIT};
 
 #[tokio::test]
-async fn connects_and_registers_the_four_commands() {
+async fn connects_and_registers_its_commands() {
     let mut bot = Herald::start().await;
     let identify = bot.discord.wait_identified(WAIT).await;
     assert_eq!(identify.token, format!("Bot {}", fake_discord::TOKEN));
@@ -19,15 +19,21 @@ async fn connects_and_registers_the_four_commands() {
         .map(|c| c["name"].as_str().expect("name"))
         .collect();
     names.sort_unstable();
-    assert_eq!(names, ["activity", "follow", "follows", "unfollow"]);
+    assert_eq!(
+        names,
+        ["activity", "alerts", "follow", "follows", "help", "pause", "resume", "unfollow"]
+    );
     for c in commands {
-        assert_eq!(c["contexts"], serde_json::json!([0]), "{c}");
-        let moderator = matches!(c["name"].as_str(), Some("follow" | "unfollow"));
+        if c["name"] != "help" {
+            assert_eq!(c["contexts"], serde_json::json!([0]), "{c}");
+        }
         let perms = c["default_member_permissions"].as_str();
-        if moderator {
-            assert_eq!(perms, Some("16"), "{c}");
-        } else {
-            assert_eq!(perms, None, "{c}");
+        match c["name"].as_str() {
+            Some("follow" | "unfollow" | "pause" | "resume") => {
+                assert_eq!(perms, Some("16"), "{c}")
+            }
+            Some("alerts") => assert_eq!(perms, Some("32"), "{c}"),
+            _ => assert_eq!(perms, None, "{c}"),
         }
     }
     let follow = commands

@@ -1,7 +1,9 @@
 //! Integration tests, compiled as one binary: fakes of Trakt and Discord on
 //! loopback (in `support/`) drive the real HTTP stack and the real serenity client.
 
+mod admin;
 mod bot_startup;
+mod buttons;
 mod cli;
 mod commands;
 mod delivery_direct;

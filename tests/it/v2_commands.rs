@@ -727,3 +727,40 @@ async fn v1_refuses_trakt_ids() {
     assert_eq!(bot.trakt.request_count(), 0, "{:?}", bot.trakt.requests());
     finish(bot).await;
 }
+
+#[tokio::test]
+async fn pause_and_resume_find_a_v2_follow_by_slug_title_or_address() {
+    let bot = Herald::start_with(v2()).await;
+    confirmed(&bot, follow(TWD)).await;
+    let state = |bot: &Herald| {
+        bot.store.channel_follows(channel()).expect("follows")[0]
+            .state
+            .clone()
+    };
+    let text = confirmed(&bot, CommandInvocation::new("pause").option("follow", TWD)).await;
+    assert!(text.contains(TWD_TITLE) && text.contains(TWD), "{text}");
+    assert!(matches!(state(&bot), SubState::Paused { .. }));
+    let text = confirmed(
+        &bot,
+        CommandInvocation::new("resume").option(
+            "follow",
+            "https://trakt.tv/shows/the-walking-dead/seasons/2",
+        ),
+    )
+    .await;
+    assert!(text.contains("Resumed"), "{text}");
+    assert_eq!(state(&bot), SubState::Active);
+    confirmed(
+        &bot,
+        CommandInvocation::new("pause").option("follow", "the walking dead"),
+    )
+    .await;
+    assert!(matches!(state(&bot), SubState::Paused { .. }));
+    refused(
+        &bot,
+        CommandInvocation::new("resume").option("follow", "lost"),
+        "does not follow `lost`",
+    )
+    .await;
+    finish(bot).await;
+}

@@ -10,11 +10,15 @@
 
 mod activity;
 mod activity_v2;
+mod alerts;
 mod complete;
 mod follow;
 mod follow_v2;
 mod follows;
+mod help;
 mod matching;
+mod pause;
+mod resume;
 mod unfollow;
 mod v2;
 
@@ -102,6 +106,10 @@ pub fn all() -> Vec<poise::Command<Data, CommandError>> {
         unfollow::unfollow(),
         follows::follows(),
         activity::activity(),
+        pause::pause(),
+        resume::resume(),
+        alerts::alerts(),
+        help::help(),
     ]
 }
 

@@ -13,7 +13,7 @@ use crate::ids::ChannelId;
 use crate::store::Subscription;
 use crate::trakt::Source;
 
-async fn autocomplete_followed(
+pub(super) async fn autocomplete_followed(
     ctx: Context<'_>,
     partial: &str,
 ) -> serenity::CreateAutocompleteResponse {

@@ -13,6 +13,7 @@ use tempfile::TempDir;
 mod import;
 mod migration;
 mod outbox;
+mod pause;
 mod poll;
 mod schema;
 mod subs;

@@ -32,6 +32,12 @@ pub const URL_MAX: usize = 2048;
 pub const CHOICES_MAX: usize = 25;
 /// Autocomplete choice name (and string value).
 pub const CHOICE_NAME_MAX: usize = 100;
+/// Action rows in one message, and buttons in one row.
+pub const ROWS_MAX: usize = 5;
+pub const BUTTONS_MAX: usize = 5;
+/// A button's label and URL.
+pub const BUTTON_LABEL_MAX: usize = 80;
+pub const BUTTON_URL_MAX: usize = 512;
 
 /// One field of a request body that Discord would refuse.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,6 +108,7 @@ pub fn check_message(body: &Value, prefix: &str) -> Vec<FieldError> {
             message: format!("Must be {EMBEDS_MAX} or fewer in length."),
         });
     }
+    check_components(&mut errors, body, prefix);
     let mut total = 0;
     for (i, embed) in embeds.iter().enumerate() {
         total += check_embed(&mut errors, embed, &format!("{prefix}embeds.{i}"));
@@ -114,6 +121,65 @@ pub fn check_message(body: &Value, prefix: &str) -> Vec<FieldError> {
         });
     }
     errors
+}
+
+fn invalid(errors: &mut Vec<FieldError>, path: String, message: &str) {
+    errors.push(FieldError {
+        path,
+        code: "COMPONENT_INVALID".to_owned(),
+        message: message.to_owned(),
+    });
+}
+
+/// Checks `components`: at most 5 action rows (type 1) of 1 to 5 buttons
+/// (type 2); a link button (style 5) has a URL and no `custom_id`, any other
+/// a `custom_id` and no URL; each has a label or an emoji.
+fn check_components(errors: &mut Vec<FieldError>, body: &Value, prefix: &str) {
+    let rows = array_at(body, "components");
+    if rows.len() > ROWS_MAX {
+        invalid(
+            errors,
+            format!("{prefix}components"),
+            "Must be 5 or fewer in length.",
+        );
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let path = format!("{prefix}components.{i}");
+        let buttons = array_at(row, "components");
+        if row.get("type").and_then(Value::as_u64) != Some(1) {
+            invalid(errors, format!("{path}.type"), "Must be an action row (1).");
+        }
+        if buttons.is_empty() || buttons.len() > BUTTONS_MAX {
+            invalid(
+                errors,
+                format!("{path}.components"),
+                "Must hold 1 to 5 components.",
+            );
+        }
+        for (j, button) in buttons.iter().enumerate() {
+            let path = format!("{path}.components.{j}");
+            if button.get("type").and_then(Value::as_u64) != Some(2) {
+                invalid(errors, format!("{path}.type"), "Must be a button (2).");
+            }
+            let link = button.get("style").and_then(Value::as_u64) == Some(5);
+            let url = str_at(button, "url");
+            if link != url.is_some() || link == button.get("custom_id").is_some() {
+                invalid(
+                    errors,
+                    path.clone(),
+                    "A link button has a url and no custom_id.",
+                );
+            }
+            if let Some(url) = url {
+                max_length(errors, format!("{path}.url"), url, BUTTON_URL_MAX);
+            }
+            match str_at(button, "label") {
+                Some(label) => max_length(errors, format!("{path}.label"), label, BUTTON_LABEL_MAX),
+                None if button.get("emoji").is_none() => required(errors, format!("{path}.label")),
+                None => {}
+            }
+        }
+    }
 }
 
 /// Checks one embed and returns the characters it counts towards the 6000 total.

@@ -171,7 +171,11 @@ pub fn message(id: u64, channel_id: u64, body: &Value, origin: Origin) -> Value 
         "pinned": false,
         "type": if webhook { CHAT_INPUT_COMMAND } else { DEFAULT_MESSAGE },
         "flags": body.get("flags").and_then(Value::as_u64).unwrap_or(0),
-        "components": [],
+        "components": body
+            .get("components")
+            .filter(|c| c.is_array())
+            .cloned()
+            .unwrap_or_else(|| json!([])),
         "sticker_items": [],
     });
     if let Some(map) = message.as_object_mut() {

@@ -1,0 +1,94 @@
+//! The alert delivery posts in a server's alerts channel (`/alerts`) when it
+//! has just disabled a channel's follows: once per disable (only a disable
+//! that turned active follows off alerts; a later refusal of the same channel
+//! finds nothing to disable), not per retry or per follow. A 429 or a
+//! transient failure is retried a few times with the same nonce, so a retry
+//! is not posted twice; then it is given up (logged). An alert is not kept
+//! across a restart.
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::{backoff, Shared};
+use crate::discord::rest::SendError;
+use crate::format::alert::{self, DisabledBecause};
+use crate::ids::ChannelId;
+
+/// Attempts at posting one alert.
+const ATTEMPTS: u32 = 3;
+
+/// What delivery just disabled.
+pub(super) struct Disabled {
+    pub channel: ChannelId,
+    /// Discord's answer: 403 or 404.
+    pub status: u16,
+    /// How many active follows it disabled.
+    pub follows: usize,
+    /// Unix seconds.
+    pub since: i64,
+}
+
+/// Post the alert for `d` in its server's alerts channel, if it has one.
+pub(super) async fn announce(shared: &Shared, d: Disabled, cancel: &CancellationToken) {
+    let channel = d.channel;
+    if d.follows == 0 {
+        return;
+    }
+    let target = shared
+        .deliverer
+        .store
+        .blocking(move |s| s.alerts_channel_for(channel))
+        .await;
+    let alerts = match target {
+        Ok(Some((_, alerts))) => alerts,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(%channel, error = %e, "delivery: cannot read the alerts channel");
+            return;
+        }
+    };
+    if alerts == channel {
+        tracing::info!(%channel, "delivery: the alerts channel itself was refused; no alert");
+        return;
+    }
+    let because = if d.status == 404 {
+        DisabledBecause::Gone
+    } else {
+        DisabledBecause::Forbidden
+    };
+    let body = alert::channel_disabled(channel.get(), because, d.follows, d.since);
+    for attempt in 1..=ATTEMPTS {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = shared.deliverer.pacer.acquire() => {}
+        }
+        let wait = match shared.deliverer.rest.create_message(alerts, &body).await {
+            Ok(()) => {
+                tracing::info!(%channel, %alerts, "delivery: alert posted");
+                return;
+            }
+            Err(SendError::RateLimited { retry_after, .. }) => retry_after,
+            Err(SendError::Transient { reason }) => {
+                tracing::warn!(%alerts, %reason, attempt, "delivery: alert failed; retrying");
+                backoff(attempt)
+            }
+            Err(e) => {
+                tracing::warn!(%channel, %alerts, error = %e, "delivery: Discord refused the alert");
+                return;
+            }
+        };
+        if attempt < ATTEMPTS && sleep_or_cancel(wait, cancel).await {
+            return;
+        }
+    }
+    tracing::warn!(%channel, %alerts, "delivery: alert given up");
+}
+
+/// Sleep `d`; `true` when cancelled first.
+async fn sleep_or_cancel(d: Duration, cancel: &CancellationToken) -> bool {
+    tokio::select! {
+        _ = cancel.cancelled() => true,
+        _ = tokio::time::sleep(d) => false,
+    }
+}

@@ -1,0 +1,142 @@
+//! `/help`: what the bot does, each command with an example and who may use
+//! it, the permissions the bot needs, and a link to the project; ephemeral.
+
+use poise::CreateReply;
+
+use super::{CommandError, Context};
+
+/// Where the project lives.
+pub const PROJECT_URL: &str = "https://github.com/trakt-herald";
+
+/// One command as `/help` describes it.
+struct Entry {
+    name: &'static str,
+    /// The options of the example, after `/name`.
+    example: &'static str,
+    /// Who may use it (a Discord permission), or `None` for anyone.
+    who: Option<&'static str>,
+    what: &'static str,
+}
+
+/// Every command, in the order `/help` lists them.
+const ENTRIES: &[Entry] = &[
+    Entry {
+        name: "follow",
+        example: "the-walking-dead seen,shout",
+        who: Some("Manage Channels"),
+        what: "post a show's Trakt activity (all, or the actions listed) in this channel",
+    },
+    Entry {
+        name: "unfollow",
+        example: "the-walking-dead",
+        who: Some("Manage Channels"),
+        what: "stop following it here",
+    },
+    Entry {
+        name: "pause",
+        example: "the-walking-dead",
+        who: Some("Manage Channels"),
+        what: "stop posting it here for now, without forgetting it",
+    },
+    Entry {
+        name: "resume",
+        example: "the-walking-dead",
+        who: Some("Manage Channels"),
+        what: "post it again, from now on (nothing from the pause)",
+    },
+    Entry {
+        name: "follows",
+        example: "",
+        who: None,
+        what: "what this channel follows, and whether each is active, paused or disabled",
+    },
+    Entry {
+        name: "activity",
+        example: "the-walking-dead since:2h",
+        who: None,
+        what: "a show's recent activity, on demand",
+    },
+    Entry {
+        name: "alerts",
+        example: "channel:#mod-log",
+        who: Some("Manage Server"),
+        what: "where I say so when I have to stop posting in a channel, and why",
+    },
+    Entry {
+        name: "help",
+        example: "",
+        who: None,
+        what: "this message",
+    },
+];
+
+/// `/name options`.
+fn example(e: &Entry) -> String {
+    format!("/{} {}", e.name, e.example).trim_end().to_owned()
+}
+
+/// The whole `/help` text (under Discord's 2000 characters).
+fn help_text() -> String {
+    let mut text = String::from(
+        "**trakt-herald** posts what happens on Trakt around the TV shows this server follows \
+         (watching, check-ins, ratings, reviews, shouts, collections, lists) into the channels \
+         that follow them: once each, in order, without pings.\n\n**Commands**\n",
+    );
+    for e in ENTRIES {
+        let who = e.who.map(|w| format!(" *({w})*")).unwrap_or_default();
+        text.push_str(&format!("`{}`: {}{who}\n", example(e), e.what));
+    }
+    text.push_str(
+        "\nA show is its Trakt slug (from trakt.tv/shows/**the-walking-dead**) or its TVDB id.\n\n\
+         **Permissions I need** where I post: View Channel, Send Messages, Embed Links, and \
+         Read Message History (to check, after a lost answer, that a post is not there already).\n\n",
+    );
+    text.push_str(&format!("Project: <{PROJECT_URL}>"));
+    text
+}
+
+/// What the bot does and how to use it.
+#[poise::command(slash_command, ephemeral)]
+pub async fn help(ctx: Context<'_>) -> Result<(), CommandError> {
+    ctx.send(CreateReply::default().content(help_text()).ephemeral(true))
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_describes_every_registered_command_with_an_example() {
+        let text = help_text();
+        let registered: Vec<String> = super::super::all()
+            .into_iter()
+            .map(|c| c.name.to_string())
+            .collect();
+        let described: Vec<&str> = ENTRIES.iter().map(|e| e.name).collect();
+        let mut sorted_registered = registered.clone();
+        sorted_registered.sort();
+        let mut sorted_described = described.clone();
+        sorted_described.sort_unstable();
+        assert_eq!(
+            sorted_registered, sorted_described,
+            "/help and all() disagree"
+        );
+        for e in ENTRIES {
+            assert!(
+                text.contains(&format!("`{}", example(e))),
+                "{} missing",
+                e.name
+            );
+        }
+        assert!(
+            text.contains("`/follow the-walking-dead seen,shout`"),
+            "{text}"
+        );
+        assert!(text.contains("`/help`"), "{text}");
+        assert!(text.contains(PROJECT_URL));
+        assert!(text.contains("Embed Links"));
+        assert!(text.chars().count() <= 2000, "{}", text.chars().count());
+    }
+}

@@ -1,0 +1,120 @@
+//! `/pause`: a moderator stops a follow of this channel for now, without
+//! deleting it: it is neither polled nor posted, and its pending posts are
+//! dropped. `/resume` starts it again. `follow` autocompletes from the
+//! channel's follows, as `/unfollow` does.
+
+use poise::CreateReply;
+
+use super::matching::{find_follow, handle};
+use super::unfollow::autocomplete_followed;
+use super::{ids, CommandError, Context};
+use crate::clock::unix_now;
+use crate::format;
+use crate::store::{SubState, Subscription};
+
+/// Pause a follow of this channel (nothing is posted until /resume).
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_CHANNELS",
+    required_permissions = "MANAGE_CHANNELS"
+)]
+pub async fn pause(
+    ctx: Context<'_>,
+    #[description = "A show this channel follows"]
+    #[autocomplete = "autocomplete_followed"]
+    follow: String,
+) -> Result<(), CommandError> {
+    let (_, channel, _) = ids(ctx)?;
+    let store = &ctx.data().store;
+    let follows = store.blocking(move |s| s.channel_follows(channel)).await?;
+    let Some(before) = find_follow(&follows, &follow).cloned() else {
+        return Err(not_followed(&follow));
+    };
+    let target = before.show.clone();
+    let now = unix_now();
+    let after = store
+        .blocking(move |s| {
+            let after = s.pause(channel, &target, now)?;
+            if after.is_some() {
+                s.flush()?;
+            }
+            Ok(after)
+        })
+        .await?;
+    let Some(after) = after else {
+        return Err(not_followed(&follow));
+    };
+    ctx.send(CreateReply::default().content(paused_text(&before, &after)))
+        .await?;
+    Ok(())
+}
+
+/// What `/pause` answers, from the subscription before and after.
+fn paused_text(before: &Subscription, after: &Subscription) -> String {
+    let shown = shown(after);
+    match before.state {
+        SubState::Paused { since } => {
+            format!("{shown} is already paused here (since <t:{since}:R>). /resume starts it again.")
+        }
+        _ => format!(
+            "⏸️ Paused {shown} in this channel: nothing is posted for it until /resume (pending posts were dropped)."
+        ),
+    }
+}
+
+/// `**Title** (`slug`)`, escaped.
+pub(super) fn shown(sub: &Subscription) -> String {
+    format!(
+        "**{}** (`{}`)",
+        format::escape_markdown(&sub.title),
+        handle(sub)
+    )
+}
+
+/// The answer for a show the channel does not follow.
+pub(super) fn not_followed(typed: &str) -> CommandError {
+    let typed: String = typed.trim().chars().take(100).collect();
+    CommandError::User(format!(
+        "This channel does not follow `{}`. /follows lists what it follows.",
+        format::escape_markdown(&typed).replace('`', "'")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{ChannelId, GuildId, UserId};
+    use crate::trakt::{ActionSet, ShowRef};
+
+    fn sub(state: SubState) -> Subscription {
+        Subscription {
+            slug: None,
+            guild: GuildId(1),
+            channel: ChannelId(2),
+            show: ShowRef::parse("lost").expect("slug"),
+            title: "Lost *2004*".to_owned(),
+            actions: ActionSet::all(),
+            created_by: UserId(3),
+            created_at: 0,
+            state,
+            since: None,
+        }
+    }
+
+    #[test]
+    fn the_answer_says_what_changed() {
+        let paused = sub(SubState::Paused { since: 7 });
+        let text = paused_text(&sub(SubState::Active), &paused);
+        assert!(
+            text.starts_with("⏸️ Paused **Lost \\*2004\\*** (`lost`)"),
+            "{text}"
+        );
+        assert!(text.contains("/resume"), "{text}");
+        let text = paused_text(&paused, &paused);
+        assert!(
+            text.contains("already paused") && text.contains("<t:7:R>"),
+            "{text}"
+        );
+    }
+}

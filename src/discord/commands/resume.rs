@@ -1,0 +1,118 @@
+//! `/resume`: a moderator starts a paused (or disabled) follow of this
+//! channel again, from Trakt's clock now: nothing from the pause is posted.
+
+use poise::CreateReply;
+
+use super::matching::find_follow;
+use super::pause::{not_followed, shown};
+use super::unfollow::autocomplete_followed;
+use super::{ids, reply_public, with_deferral, CommandError, Context};
+use crate::store::SubState;
+use crate::trakt::{ShowRef, Source, TraktTime};
+
+/// Resume a paused follow of this channel, from now on.
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_CHANNELS",
+    required_permissions = "MANAGE_CHANNELS"
+)]
+pub async fn resume(
+    ctx: Context<'_>,
+    #[description = "A show this channel follows"]
+    #[autocomplete = "autocomplete_followed"]
+    follow: String,
+) -> Result<(), CommandError> {
+    let (_, channel, _) = ids(ctx)?;
+    let data = ctx.data();
+    let follows = data
+        .store
+        .blocking(move |s| s.channel_follows(channel))
+        .await?;
+    let Some(existing) = find_follow(&follows, &follow).cloned() else {
+        return Err(not_followed(&follow));
+    };
+    let show = existing.show.clone();
+    if existing.state.is_active() {
+        let text = format!(
+            "{} is not paused here: it is already posted.",
+            shown(&existing)
+        );
+        ctx.send(CreateReply::default().content(text).ephemeral(true))
+            .await?;
+        return Ok(());
+    }
+    let (at, deferred) = with_deferral(ctx, trakt_now(&data.source, &show)).await?;
+    let target = show.clone();
+    let resumed = data
+        .store
+        .blocking(move |s| {
+            let resumed = s.resume_from(channel, &target, at)?;
+            s.flush()?;
+            Ok(resumed)
+        })
+        .await?;
+    let Some(resumed) = resumed else {
+        // Unfollowed meanwhile.
+        return Err(not_followed(&follow));
+    };
+    let text = resumed_text(&shown(&resumed), &existing.state, at.is_some());
+    reply_public(ctx, deferred, CreateReply::default().content(text)).await
+}
+
+/// What `/resume` answers: `was` is the state before, `clock` whether
+/// Trakt's clock could be read.
+fn resumed_text(shown: &str, was: &SubState, clock: bool) -> String {
+    let mut text = format!("▶️ Resumed {shown} in this channel: activity from now on is posted.");
+    if matches!(was, SubState::Disabled { .. }) {
+        text.push_str(" (It was disabled: check that I can still post here.)");
+    }
+    if !clock {
+        text.push_str(
+            " Trakt is not answering right now, so I could not read its clock: posting picks up with the next successful poll.",
+        );
+    }
+    text
+}
+
+/// Trakt's clock now (v1: `timestamps.current` of a lookup of the show, as
+/// `/follow` reads it; v2: the `Date` of the show's summary, a cheap
+/// request), or `None` when Trakt does not answer.
+async fn trakt_now(source: &Source, show: &ShowRef) -> Option<TraktTime> {
+    let result = match source {
+        Source::V1(client) => client
+            .lookup_show(show)
+            .await
+            .map(|info| Some(info.current))
+            .map_err(|e| e.to_string()),
+        Source::V2(v2) => v2
+            .client
+            .show_summary(&show.as_segment(), false)
+            .await
+            .map(|fetched| fetched.meta.date.map(crate::trakt::v2::map::time))
+            .map_err(|e| e.to_string()),
+    };
+    result.unwrap_or_else(|error| {
+        tracing::warn!(%show, %error, "/resume: cannot read Trakt's clock");
+        None
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_answer_says_when_trakts_clock_was_unknown() {
+        let text = resumed_text("**Lost**", &SubState::Paused { since: 1 }, true);
+        assert!(text.starts_with("▶️ Resumed **Lost**"), "{text}");
+        assert!(!text.contains("Trakt is not answering"), "{text}");
+        let text = resumed_text("**Lost**", &SubState::Paused { since: 1 }, false);
+        assert!(text.contains("Trakt is not answering"), "{text}");
+        let disabled = SubState::Disabled {
+            reason: "r".into(),
+            since: 1,
+        };
+        assert!(resumed_text("x", &disabled, true).contains("was disabled"));
+    }
+}
