@@ -257,3 +257,47 @@ async fn new_lists_list_additions_and_watchers_arrive_once() {
         "an item about another show"
     );
 }
+
+#[tokio::test]
+async fn a_follow_stored_by_v1_slug_is_resolved_once_and_polled_on_v2() {
+    let bot = Herald::start_with(v2_options()).await;
+    // As a v1-era store holds it: by slug, no Trakt id, no slug field.
+    bot.store
+        .follow(NewFollow {
+            guild: GuildId(GUILD_ID),
+            channel: ChannelId(CHANNEL_ID),
+            show: ShowRef::Slug("the-walking-dead".to_owned()),
+            title: "The Walking Dead".to_owned(),
+            slug: None,
+            actions: ActionSet::parse("shout,watching").expect("actions"),
+            created_by: UserId(7),
+            now: 1,
+            start_watermark: Some(TraktTime(START)),
+            max_per_guild: 50,
+        })
+        .expect("follow");
+    cycles(&bot, "/shows/1393/watching", 1).await;
+    bot.v2.edit(|w| {
+        w.recent
+            .entry("episodes".into())
+            .or_default()
+            .push(episode_item(
+                comment(9_300_001, 10, "old follow, new API", false, false),
+                twd(),
+            ));
+    });
+    bot.v2.set_now(&at(20));
+    eventually("the comment", WAIT, || {
+        embeds(&bot, CHANNEL_ID)
+            .iter()
+            .any(|e| text_of(e).contains("old follow, new API"))
+    })
+    .await;
+    cycles(&bot, "/shows/1393/watching", 2).await;
+    assert_eq!(
+        hits(&bot.v2, "/shows/the-walking-dead"),
+        1,
+        "resolved once: {:?}",
+        bot.v2.paths()
+    );
+}
