@@ -21,7 +21,18 @@ async fn connects_and_registers_its_commands() {
     names.sort_unstable();
     assert_eq!(
         names,
-        ["activity", "alerts", "follow", "follows", "help", "pause", "resume", "unfollow"]
+        [
+            "activity",
+            "alerts",
+            "follow",
+            "follow-user",
+            "follows",
+            "help",
+            "pause",
+            "resume",
+            "unfollow",
+            "unfollow-user"
+        ]
     );
     for c in commands {
         if c["name"] != "help" {
