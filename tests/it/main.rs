@@ -12,6 +12,7 @@ mod fake_discord_smoke;
 mod format_props;
 mod format_schema;
 mod format_snapshots;
+mod format_user_snapshots;
 mod format_v2_snapshots;
 mod lifecycle;
 mod metrics;
