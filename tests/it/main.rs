@@ -32,3 +32,4 @@ mod v2_crash;
 mod v2_failures;
 mod v2_polling;
 mod v2_users;
+mod v2_users_crash;
