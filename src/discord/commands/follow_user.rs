@@ -346,7 +346,7 @@ mod tests {
         let all = plan_user_actions(ActionSet::all()).ok().map(|p| p.0);
         assert_eq!(all, Some(user_actions()));
         let mixed = plan_user_actions(ActionSet::parse("seen,shout").expect("a"));
-        let mixed = mixed.ok().expect("seen is offered");
+        let mixed = mixed.expect("seen is offered");
         assert_eq!(mixed.0, ActionSet::parse("seen").expect("a"));
         assert_eq!(mixed.1, vec![Action::Shout]);
         assert!(plan_user_actions(ActionSet::parse("shout").expect("a")).is_err());
@@ -359,9 +359,7 @@ mod tests {
             name: Some("Mira *Okafor*".into()),
             avatar: None,
         };
-        let plan = plan_user_actions(ActionSet::parse("seen,rating").expect("a"))
-            .ok()
-            .expect("plan");
+        let plan = plan_user_actions(ActionSet::parse("seen,rating").expect("a")).expect("plan");
         let show = ShowFilter {
             trakt: 1393,
             slug: "the-walking-dead".into(),
