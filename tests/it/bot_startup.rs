@@ -40,7 +40,7 @@ async fn connects_and_registers_its_commands() {
         }
         let perms = c["default_member_permissions"].as_str();
         match c["name"].as_str() {
-            Some("follow" | "unfollow" | "pause" | "resume") => {
+            Some("follow" | "unfollow" | "pause" | "resume" | "follow-user" | "unfollow-user") => {
                 assert_eq!(perms, Some("16"), "{c}")
             }
             Some("alerts") => assert_eq!(perms, Some("32"), "{c}"),
