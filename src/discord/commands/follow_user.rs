@@ -6,6 +6,7 @@
 //! starts at Trakt's clock (the profile answer's `Date`). The lines
 //! `/follows` shows for user follows are made here too. Parsing is pure.
 
+use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
 use super::v2::{ensure_key, parse_show, resolve_error, v2_error};
@@ -58,7 +59,9 @@ pub async fn follow_user(
 )]
 pub async fn unfollow_user(
     ctx: Context<'_>,
-    #[description = "Trakt username or profile address"] user: String,
+    #[description = "Trakt username or profile address"]
+    #[autocomplete = "autocomplete_followed_user"]
+    user: String,
 ) -> Result<(), CommandError> {
     let (_, channel, _) = ids(ctx)?;
     let slug = parse_user(&user)?;
@@ -84,6 +87,56 @@ pub async fn unfollow_user(
             "This channel does not follow the Trakt user `{slug}`. /follows lists what it follows."
         ))),
     }
+}
+
+/// The users this channel follows, for `/unfollow-user`.
+async fn autocomplete_followed_user(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let channel = crate::ids::ChannelId(ctx.channel_id().get());
+    let follows = ctx
+        .data()
+        .store
+        .blocking(move |s| s.channel_user_follows(channel))
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "autocomplete: cannot read user follows");
+            Vec::new()
+        });
+    let choices = user_choices(&follows, partial)
+        .into_iter()
+        .map(|(name, value)| serenity::AutocompleteChoice::new(name, value));
+    serenity::CreateAutocompleteResponse::new().set_choices(choices.collect())
+}
+
+/// The followed users matching what was typed (slug, username or display
+/// name, case-insensitive) as (label, slug), labelled as users; at most 25.
+fn user_choices(follows: &[UserSub], typed: &str) -> Vec<(String, String)> {
+    let needle = typed.trim().to_lowercase();
+    follows
+        .iter()
+        .filter(|f| {
+            let names = [
+                Some(f.user.0.as_str()),
+                Some(f.profile.username.as_str()),
+                f.profile.name.as_deref(),
+            ];
+            names
+                .iter()
+                .flatten()
+                .any(|n| n.to_lowercase().contains(&needle))
+        })
+        .take(25)
+        .map(|f| {
+            let shown = f.profile.name.as_deref().unwrap_or(&f.profile.username);
+            let label: String = format!("👤 user {shown} ({})", f.user)
+                .chars()
+                .take(100)
+                .collect();
+            (label, f.user.0.clone())
+        })
+        .collect()
 }
 
 const NEEDS_V2: &str =
@@ -350,6 +403,36 @@ mod tests {
         assert_eq!(mixed.0, ActionSet::parse("seen").expect("a"));
         assert_eq!(mixed.1, vec![Action::Shout]);
         assert!(plan_user_actions(ActionSet::parse("shout").expect("a")).is_err());
+    }
+
+    #[test]
+    fn the_autocomplete_offers_followed_users_labelled_as_users() {
+        let sub = |slug: &str, name: Option<&str>| UserSub {
+            guild: crate::ids::GuildId(1),
+            channel: crate::ids::ChannelId(2),
+            user: UserSlug(slug.into()),
+            profile: Profile {
+                username: slug.into(),
+                name: name.map(str::to_owned),
+                avatar: None,
+            },
+            actions: user_actions(),
+            show: None,
+            created_by: crate::ids::UserId(3),
+            created_at: 0,
+            state: SubState::Active,
+            since: None,
+        };
+        let follows = [sub("moonfield", Some("Mira Okafor")), sub("kaiton", None)];
+        assert_eq!(
+            user_choices(&follows, "mira"),
+            [(
+                "👤 user Mira Okafor (moonfield)".to_owned(),
+                "moonfield".to_owned()
+            )]
+        );
+        assert_eq!(user_choices(&follows, "").len(), 2);
+        assert!(user_choices(&follows, "zzz").is_empty());
     }
 
     #[test]
