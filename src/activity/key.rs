@@ -55,6 +55,40 @@ impl ActivityKey {
     pub fn watching(show_trakt_id: u64, user_slug: &str, since: TraktTime) -> ActivityKey {
         ActivityKey(format!("watching:{show_trakt_id}:{user_slug}:{}", since.0))
     }
+
+    /// A followed user's history event: `history:{id}` (ids are unique per
+    /// event, so a re-read or back-dated event keeps its key).
+    pub fn history(id: u64) -> ActivityKey {
+        ActivityKey(format!("history:{id}"))
+    }
+
+    /// A followed user's rating: `rating:{user}:{type}:{trakt id}:{rated_at}`
+    /// (ratings have no id; a changed rating has a new `rated_at`).
+    pub fn rating(user_slug: &str, kind: &str, trakt_id: u64, rated_at: TraktTime) -> ActivityKey {
+        ActivityKey(format!(
+            "rating:{user_slug}:{kind}:{trakt_id}:{}",
+            rated_at.0
+        ))
+    }
+
+    /// A followed user's watchlist entry: `watchlist:{user}:{item id}`.
+    pub fn watchlist(user_slug: &str, item_id: u64) -> ActivityKey {
+        ActivityKey(format!("watchlist:{user_slug}:{item_id}"))
+    }
+
+    /// A followed user's current viewing:
+    /// `user_watching:{user}:{type}:{trakt id}:{started_at}`.
+    pub fn user_watching(
+        user_slug: &str,
+        kind: &str,
+        trakt_id: u64,
+        started_at: TraktTime,
+    ) -> ActivityKey {
+        ActivityKey(format!(
+            "user_watching:{user_slug}:{kind}:{trakt_id}:{}",
+            started_at.0
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -48,6 +48,11 @@ pub fn episode(slug: &str, season: u64, number: u64) -> Option<String> {
     (!slug.is_empty()).then(|| page(&["shows", slug, "seasons", &s, "episodes", &n]))?
 }
 
+/// `https://trakt.tv/movies/{slug}`.
+pub fn movie(slug: &str) -> Option<String> {
+    (!slug.is_empty()).then(|| page(&["movies", slug]))?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

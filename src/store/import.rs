@@ -249,7 +249,9 @@ impl Store {
         }
         let mut dropped = Vec::new();
         for (channel, shows) in inactive {
-            let d = self.plan_drop_entries(&mut plan, channel, |s| shows.contains(s))?;
+            let d = self.plan_drop_entries(&mut plan, channel, |e| {
+                e.user.is_none() && shows.contains(&e.show)
+            })?;
             dropped.push((channel, d));
         }
         self.apply(&plan)?;

@@ -109,6 +109,35 @@ pub fn dedupe(show: &ShowRef, key: &ActivityKey) -> Vec<u8> {
     out
 }
 
+/// Tag byte of a followed Trakt user (followed by the slug and a 0x00
+/// terminator): never the first byte of a show key, so a user's keys share
+/// the `dedupe` tree with the shows' without ever matching a show prefix.
+const USER: u8 = 0x10;
+
+/// The key of a followed user (`user_state`; prefix of `user_subs` and of
+/// the user's `dedupe` keys).
+pub fn user(user: &crate::trakt::v2::UserSlug) -> Vec<u8> {
+    let mut out = Vec::with_capacity(user.0.len() + 2);
+    out.push(USER);
+    out.extend(user.0.bytes().filter(|b| *b != SLUG_END));
+    out.push(SLUG_END);
+    out
+}
+
+/// `user_subs`: user + channel.
+pub fn user_sub(u: &crate::trakt::v2::UserSlug, channel: ChannelId) -> Vec<u8> {
+    let mut out = user(u);
+    out.extend_from_slice(&channel.0.to_be_bytes());
+    out
+}
+
+/// `dedupe` of a user's activity: user + activity key.
+pub fn user_dedupe(u: &crate::trakt::v2::UserSlug, key: &ActivityKey) -> Vec<u8> {
+    let mut out = user(u);
+    out.extend_from_slice(key.0.as_bytes());
+    out
+}
+
 /// A unix time as 8 bytes whose byte order is the numeric order (sign bit flipped).
 pub fn time(t: i64) -> [u8; 8] {
     ((t as u64) ^ (1 << 63)).to_be_bytes()

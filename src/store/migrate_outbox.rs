@@ -50,6 +50,7 @@ impl From<V1Entry> for OutboxEntry {
             id: e.id,
             channel: e.channel,
             show: e.show,
+            user: None,
             key: e.key,
             activity: (&e.activity).into(),
             queued_at: e.queued_at,

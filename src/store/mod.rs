@@ -30,6 +30,8 @@
 //! | `in_flight` | channel | [`InFlight`] |
 //! | `quarantine` | the `outbox` key | the raw bytes of an outbox entry that did not decode |
 //! | `feeds` | a v2 site-wide feed's name ([`Feed::name`]) | its watermark, a [`TraktTime`](crate::trakt::TraktTime) |
+//! | `user_subs` | user + channel | [`UserSub`] (`users`; new trees, no migration) |
+//! | `user_state` | user | [`UserState`] |
 //! | `alerts` | guild | the guild's alerts channel, a [`ChannelId`](crate::ids::ChannelId) (`alerts`; a new tree, no migration) |
 //!
 //! # Consistency
@@ -68,6 +70,8 @@ mod schema;
 mod stats;
 mod subs;
 mod types;
+mod user_types;
+mod users;
 
 #[cfg(test)]
 mod proptests;
@@ -92,6 +96,10 @@ pub use types::{
     CommitStats, DisableStats, Feed, FollowOutcome, InFlight, NewFollow, OutboxEntry, PollCommit,
     PollItem, ShowFollowers, ShowState, StoreError, SubState, Subscription, V2Marks,
 };
+pub use user_types::{
+    NewUserFollow, Profile, ShowFilter, UserCommit, UserFollowers, UserItem, UserMarks, UserState,
+    UserSub,
+};
 
 /// First byte of every stored value.
 const VALUE_V1: u8 = 1;
@@ -112,11 +120,13 @@ enum TreeId {
     Quarantine,
     Feeds,
     Alerts,
+    UserSubs,
+    UserState,
 }
 
 impl TreeId {
     /// Every data tree, in index order (`ALL[t as usize] == t`).
-    const ALL: [TreeId; 12] = [
+    const ALL: [TreeId; 14] = [
         TreeId::Subs,
         TreeId::ByChannel,
         TreeId::ByGuild,
@@ -129,6 +139,8 @@ impl TreeId {
         TreeId::Quarantine,
         TreeId::Feeds,
         TreeId::Alerts,
+        TreeId::UserSubs,
+        TreeId::UserState,
     ];
 
     /// The sled tree name (stable: it is the on-disk layout).
@@ -146,6 +158,8 @@ impl TreeId {
             TreeId::Quarantine => "quarantine",
             TreeId::Feeds => "feeds",
             TreeId::Alerts => "alerts",
+            TreeId::UserSubs => "user_subs",
+            TreeId::UserState => "user_state",
         }
     }
 }

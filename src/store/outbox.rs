@@ -41,7 +41,6 @@ use super::{
 };
 use super::{DisableStats, InFlight, OutboxEntry};
 use crate::ids::{ChannelId, OutboxId};
-use crate::trakt::ShowRef;
 
 /// What `plan_drop_entries` staged.
 #[derive(Default)]
@@ -260,6 +259,7 @@ impl Store {
                     stats.subscriptions += 1;
                 }
             }
+            stats.subscriptions += self.plan_disable_user_subs(&mut plan, channel, reason, now)?;
             let dropped = self.plan_drop_entries(&mut plan, channel, |_| true)?;
             stats.dropped_entries = dropped.entries;
             plan.del(TreeId::InFlight, keys::id_prefix(channel.0).to_vec());
@@ -272,7 +272,7 @@ impl Store {
         Ok(stats)
     }
 
-    /// Stage dropping `channel`'s pending entries whose show `drop` selects,
+    /// Stage dropping `channel`'s pending entries that `drop` selects,
     /// and their ids from its in-flight marker (the marker goes when it names no
     /// pending entry any more; a kept marker keeps its nonce, so a resend after a
     /// crash is still recognised by Discord). An entry that does not decode is
@@ -282,7 +282,7 @@ impl Store {
         &self,
         plan: &mut Plan,
         channel: ChannelId,
-        drop: impl Fn(&ShowRef) -> bool,
+        drop: impl Fn(&OutboxEntry) -> bool,
     ) -> Result<Dropped, StoreError> {
         let mut out = Dropped::default();
         let mut gone = HashSet::new();
@@ -292,7 +292,7 @@ impl Store {
         for item in scan {
             let (key, value) = item?;
             match decode::<OutboxEntry>("outbox entry", &value) {
-                Ok(entry) if drop(&entry.show) => {
+                Ok(entry) if drop(&entry) => {
                     plan.del(TreeId::Outbox, key.to_vec());
                     gone.insert(entry.id);
                     out.entries += 1;

@@ -262,6 +262,7 @@ fn queue_item(tx: &Tx<'_>, p: &Prepared<'_>, now: i64) -> TxResult<usize> {
             id,
             channel: *channel,
             show: show.clone(),
+            user: None,
             key: p.key.clone(),
             activity: activity.clone(),
             queued_at: now,

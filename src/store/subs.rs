@@ -290,7 +290,8 @@ impl Store {
         };
         let mut plan = Plan::default();
         Self::plan_put_sub(&mut plan, &sub, Some(&old))?;
-        let dropped = self.plan_drop_entries(&mut plan, channel, |s| s == show)?;
+        let dropped =
+            self.plan_drop_entries(&mut plan, channel, |e| e.user.is_none() && &e.show == show)?;
         self.apply(&plan)?;
         dropped.log(channel);
         Ok(Some(sub))
@@ -315,7 +316,8 @@ impl Store {
         plan.del(TreeId::ByChannel, keys::by_channel(channel, show));
         plan.del(TreeId::ByGuild, keys::by_guild(sub.guild, channel, show));
         plan.del(TreeId::Followers, keys::sub(show, channel));
-        let dropped = self.plan_drop_entries(&mut plan, channel, |s| s == show)?;
+        let dropped =
+            self.plan_drop_entries(&mut plan, channel, |e| e.user.is_none() && &e.show == show)?;
         let own_key = keys::sub(show, channel);
         let mut others = false;
         for key in self.tree(TreeId::Subs).scan_prefix(keys::show(show)).keys() {
@@ -359,9 +361,10 @@ impl Store {
         Ok(out)
     }
 
-    /// How many (channel, show) subscriptions the guild has, in any state.
+    /// How many follows the guild has, in any state: (channel, show)
+    /// subscriptions and user follows together.
     pub fn guild_follow_count(&self, guild: GuildId) -> Result<usize, StoreError> {
-        let mut n = 0;
+        let mut n = self.guild_user_follow_count(guild)?;
         for key in self
             .tree(TreeId::ByGuild)
             .scan_prefix(keys::id_prefix(guild.0))

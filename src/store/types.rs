@@ -258,7 +258,12 @@ pub struct CommitStats {
 pub struct OutboxEntry {
     pub id: OutboxId,
     pub channel: ChannelId,
+    /// For a user follow's entry: the show the activity is about
+    /// (`trakt:0` for a movie); `user` names the follow.
     pub show: ShowRef,
+    /// The followed Trakt user this entry was queued for (user follows only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<crate::trakt::v2::UserSlug>,
     pub key: ActivityKey,
     pub activity: Activity,
     /// Unix seconds.

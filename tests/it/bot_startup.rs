@@ -21,7 +21,18 @@ async fn connects_and_registers_its_commands() {
     names.sort_unstable();
     assert_eq!(
         names,
-        ["activity", "alerts", "follow", "follows", "help", "pause", "resume", "unfollow"]
+        [
+            "activity",
+            "alerts",
+            "follow",
+            "follow-user",
+            "follows",
+            "help",
+            "pause",
+            "resume",
+            "unfollow",
+            "unfollow-user"
+        ]
     );
     for c in commands {
         if c["name"] != "help" {
@@ -29,7 +40,7 @@ async fn connects_and_registers_its_commands() {
         }
         let perms = c["default_member_permissions"].as_str();
         match c["name"].as_str() {
-            Some("follow" | "unfollow" | "pause" | "resume") => {
+            Some("follow" | "unfollow" | "pause" | "resume" | "follow-user" | "unfollow-user") => {
                 assert_eq!(perms, Some("16"), "{c}")
             }
             Some("alerts") => assert_eq!(perms, Some("32"), "{c}"),

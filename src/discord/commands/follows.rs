@@ -14,12 +14,17 @@ use crate::store::SubState;
 #[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn follows(ctx: Context<'_>) -> Result<(), CommandError> {
     let (_, channel, _) = ids(ctx)?;
-    let subs = ctx
+    let (subs, users) = ctx
         .data()
         .store
-        .blocking(move |s| s.channel_follows(channel))
+        .blocking(move |s| {
+            Ok((
+                s.channel_follows(channel)?,
+                s.channel_user_follows(channel)?,
+            ))
+        })
         .await?;
-    if subs.is_empty() {
+    if subs.is_empty() && users.is_empty() {
         ctx.send(
             CreateReply::default()
                 .content("This channel follows no show yet. A moderator can add one with /follow.")
@@ -45,9 +50,13 @@ pub async fn follows(ctx: Context<'_>) -> Result<(), CommandError> {
             state
         ));
     }
+    lines.extend(users.iter().map(super::follow_user::follows_line));
     let description = format::truncate(&lines.join("\n"), format::limits::DESCRIPTION);
     let embed = serenity::CreateEmbed::new()
-        .title(format!("Follows in this channel ({})", subs.len()))
+        .title(format!(
+            "Follows in this channel ({})",
+            subs.len() + users.len()
+        ))
         .description(description);
     ctx.send(CreateReply::default().embed(embed).ephemeral(true))
         .await?;

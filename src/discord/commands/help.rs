@@ -33,6 +33,18 @@ const ENTRIES: &[Entry] = &[
         what: "stop following it here",
     },
     Entry {
+        name: "follow-user",
+        example: "moonfield seen,rating",
+        who: Some("Manage Channels"),
+        what: "post a public Trakt user's watches, check-ins, ratings and watchlist here",
+    },
+    Entry {
+        name: "unfollow-user",
+        example: "moonfield",
+        who: Some("Manage Channels"),
+        what: "stop following that user here",
+    },
+    Entry {
         name: "pause",
         example: "the-walking-dead",
         who: Some("Manage Channels"),

@@ -13,6 +13,7 @@ mod activity_v2;
 mod alerts;
 mod complete;
 mod follow;
+mod follow_user;
 mod follow_v2;
 mod follows;
 mod help;
@@ -104,6 +105,8 @@ pub fn all() -> Vec<poise::Command<Data, CommandError>> {
     vec![
         follow::follow(),
         unfollow::unfollow(),
+        follow_user::follow_user(),
+        follow_user::unfollow_user(),
         follows::follows(),
         activity::activity(),
         pause::pause(),

@@ -9,7 +9,9 @@
 //!    is cheaper this cycle (`plan::choose`);
 //! 3. polls each due show's own sources: its show-level comments (when read
 //!    per show), its lists and list items, who is watching it (`show`);
-//! 4. commits each feed and each show in ONE store transaction (items,
+//! 4. polls each due followed Trakt user, once for all its channels, through
+//!    the sources its follows need (`users`, decisions in `user_plan`);
+//! 5. commits each feed, each show and each user in ONE store transaction (items,
 //!    dedupe keys, marks), so a crash at any instant neither loses nor
 //!    repeats a post: what was not committed is read again from the old mark.
 //!
@@ -24,6 +26,8 @@ mod feeds;
 pub mod plan;
 mod show;
 mod targets;
+pub mod user_plan;
+mod users;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -275,6 +279,7 @@ impl V2Poller {
             let t_totals = self.poll_show(t).await?;
             totals.add(t_totals);
         }
+        let users = self.poll_users(cancel, &mut totals).await?;
         let polled = due.len();
         let cutoff = now - DEDUPE_RETENTION.as_secs() as i64;
         if let Err(e) = self.store.blocking(move |s| s.prune_dedupe(cutoff)).await {
@@ -285,6 +290,7 @@ impl V2Poller {
             api = "v2",
             shows = targets.len(),
             polled,
+            users,
             show_comments = ?mode,
             requests = totals.requests,
             new_activities = totals.new,

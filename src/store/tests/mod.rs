@@ -17,6 +17,7 @@ mod pause;
 mod poll;
 mod schema;
 mod subs;
+mod users;
 
 pub(super) fn open(dir: &TempDir) -> Store {
     Store::open(&dir.path().join("db"), 4).unwrap()

@@ -296,6 +296,24 @@ impl V2Client {
         Ok(Fetched { value, meta })
     }
 
+    /// GET one JSON object that may be absent: an empty body (204, e.g.
+    /// `/users/{id}/watching` when idle) is `None`.
+    pub async fn get_optional<T: DeserializeOwned>(
+        &self,
+        path: &ApiPath,
+        query: &[(&str, String)],
+    ) -> Result<Fetched<Option<T>>, V2Error> {
+        let (body, meta) = self.send(path, query).await?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Fetched { value: None, meta });
+        }
+        let value = serde_json::from_slice(&body).map_err(|e| decode_error(path, &e))?;
+        Ok(Fetched {
+            value: Some(value),
+            meta,
+        })
+    }
+
     /// GET an array (not paginated, e.g. `watching`); an empty or 204 body is
     /// `[]`. Items that do not parse are skipped and counted.
     pub async fn get_list<T: DeserializeOwned>(

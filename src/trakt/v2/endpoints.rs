@@ -3,7 +3,7 @@
 //! site-wide recent-comments feed (both item shapes), who is watching, the
 //! personal lists holding the show, and a list's items. Feeds are walked page
 //! by page back to a bound (watermark − overlap) with a page cap, and say
-//! whether the walk reached it. Users' endpoints come with a later issue.
+//! whether the walk reached it. A followed user's endpoints are in `users`.
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -95,7 +95,7 @@ pub struct Walk<T> {
 
 /// How far a walk goes.
 #[derive(Clone, Copy)]
-enum Reach {
+pub(super) enum Reach {
     /// Back to this bound (None: one page only).
     Back(Option<Timestamp>),
     /// Every page, up to the cap.
@@ -207,7 +207,7 @@ impl V2Client {
 
     /// Read pages until the stopping rule says so. Items at or before the
     /// bound are dropped; items without a time are kept (dedupe decides).
-    async fn walk<T, P, K>(
+    pub(super) async fn walk<T, P, K>(
         &self,
         path: &ApiPath,
         query: &[(&str, String)],
@@ -284,6 +284,6 @@ fn comments_path(show: ShowId) -> ApiPath {
     ApiPath::new(&["shows", &show.to_string(), "comments", "newest"])
 }
 
-fn typed<T: DeserializeOwned>(value: Value) -> Option<T> {
+pub(super) fn typed<T: DeserializeOwned>(value: Value) -> Option<T> {
     serde_json::from_value(value).ok()
 }

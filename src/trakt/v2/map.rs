@@ -41,7 +41,7 @@ pub fn show(s: &wire::Show) -> activity::Show {
     }
 }
 
-fn episode(e: &wire::Episode) -> activity::Episode {
+pub(super) fn episode(e: &wire::Episode) -> activity::Episode {
     activity::Episode {
         season: Some(u64::from(e.season)),
         number: Some(u64::from(e.number)),
@@ -50,7 +50,7 @@ fn episode(e: &wire::Episode) -> activity::Episode {
     }
 }
 
-fn season(s: &wire::Season) -> activity::Season {
+pub(super) fn season(s: &wire::Season) -> activity::Season {
     activity::Season {
         number: Some(u64::from(s.number)),
         url: None,

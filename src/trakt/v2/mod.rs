@@ -11,10 +11,12 @@ pub mod endpoints;
 pub mod error;
 pub mod feed;
 pub mod map;
+pub mod map_user;
 pub mod policy;
 pub mod resolve;
 pub mod response;
 pub mod search;
+pub mod users;
 pub mod wire;
 
 pub use client::{

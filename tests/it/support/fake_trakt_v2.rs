@@ -1,6 +1,7 @@
 //! A fake Trakt API v2 on `127.0.0.1:0` (axum), seeded from
 //! `tests/fixtures/trakt-v2/` and programmable (shows, comments, the recent
-//! feed in either shape, lists, list items, watchers, private users).
+//! feed in either shape, lists, list items, watchers, private users, and a
+//! user's history, ratings, watchlist and current viewing).
 //!
 //! Like Trakt (reference §1, §4–§6, §12): a request without `User-Agent` gets
 //! Cloudflare's 403 HTML page (no `X-Request-Id`); a missing or wrong
@@ -91,6 +92,12 @@ pub struct World {
     pub list_items: HashMap<u64, Vec<Value>>,
     pub users: HashMap<String, Value>,
     pub private_users: HashSet<String>,
+    /// A user's history events, ratings, shows watchlist and current viewing
+    /// (absent: 204), by slug.
+    pub history: HashMap<String, Vec<Value>>,
+    pub ratings: HashMap<String, Vec<Value>>,
+    pub watchlist: HashMap<String, Vec<Value>>,
+    pub watching_now: HashMap<String, Value>,
     /// Text-search answers (`{type, score, show}`), matched by title.
     pub search: Vec<Value>,
     /// While set, every request waits this long before it is seen (a slow
@@ -139,6 +146,10 @@ impl World {
             list_items: HashMap::from([(31882114, array("list-items.json"))]),
             users,
             private_users: HashSet::from(["quietviewer".to_owned()]),
+            history: HashMap::from([("moonfield".to_owned(), array("user-history.json"))]),
+            ratings: HashMap::from([("moonfield".to_owned(), array("user-ratings.json"))]),
+            watchlist: HashMap::from([("moonfield".to_owned(), array("user-watchlist.json"))]),
+            watching_now: HashMap::new(),
             search: array("search-text-show.json"),
             delay: None,
         }

@@ -208,6 +208,13 @@ impl World {
                     .collect();
                 paginate(&hits, query, 50)
             }
+            ["users", slug, ..] if self.private_users.contains(*slug) => {
+                Answer::empty(401).with("x-private-user", "true")
+            }
+            ["users", slug, rest @ ..] if !rest.is_empty() => match self.users.get(*slug) {
+                Some(_) => self.user_route(slug, rest, query),
+                None => not_found,
+            },
             ["users", slug] if self.private_users.contains(*slug) => {
                 Answer::empty(401).with("x-private-user", "true")
             }
@@ -216,6 +223,42 @@ impl World {
                 None => not_found,
             },
             _ => not_found,
+        }
+    }
+
+    /// A user's sources (§8.12–§8.14, §8.17): history honours `start_at`.
+    fn user_route(&self, slug: &str, rest: &[&str], query: &BTreeMap<String, String>) -> Answer {
+        let none = Vec::new();
+        match rest {
+            ["history"] => {
+                let items = self.history.get(slug).unwrap_or(&none);
+                let start = query
+                    .get("start_at")
+                    .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok());
+                let kept: Vec<Value> = newest_first(items, "/watched_at")
+                    .into_iter()
+                    .filter(|h| {
+                        let t = h["watched_at"]
+                            .as_str()
+                            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok());
+                        start.is_none_or(|s| t.is_some_and(|t| t >= s))
+                    })
+                    .collect();
+                paginate(&kept, query, 100)
+            }
+            ["ratings", "all"] => {
+                let items = self.ratings.get(slug).unwrap_or(&none);
+                paginate(&newest_first(items, "/rated_at"), query, 10)
+            }
+            ["watchlist", "shows", "added"] => {
+                let items = self.watchlist.get(slug).unwrap_or(&none);
+                paginate(&newest_first(items, "/listed_at"), query, 100)
+            }
+            ["watching"] => match self.watching_now.get(slug) {
+                Some(w) => Answer::json(w),
+                None => Answer::empty(204),
+            },
+            _ => Answer::empty(404),
         }
     }
 

@@ -1,0 +1,171 @@
+//! The store's types for user follows (a channel following a public Trakt
+//! user, issue 12): the subscription, its polling state and marks, and what
+//! the poller reads and commits. Kept apart from the show types: a user
+//! follow has its own key space (`keys::user`), so the show path is untouched.
+
+use serde::{Deserialize, Serialize};
+
+use super::SubState;
+use crate::activity::{self, Activity};
+use crate::ids::{ChannelId, GuildId, UserId};
+use crate::trakt::v2::UserSlug;
+use crate::trakt::{ActionSet, TraktTime};
+
+/// The one show a user follow is narrowed to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShowFilter {
+    /// The show's Trakt id: what activities are matched against.
+    pub trakt: u64,
+    pub slug: String,
+    pub title: String,
+}
+
+/// How a followed user is named in embeds (from their profile at follow time).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+}
+
+impl Profile {
+    /// The author of the user's activities.
+    pub fn as_user(&self, slug: &UserSlug) -> activity::User {
+        activity::User {
+            username: self.username.clone(),
+            display_name: self.name.clone().filter(|n| !n.is_empty()),
+            avatar: self.avatar.clone(),
+            profile_url: activity::web::profile(&slug.0),
+            deleted: false,
+        }
+    }
+}
+
+/// One channel following one Trakt user. Keyed by (user, channel).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSub {
+    pub guild: GuildId,
+    pub channel: ChannelId,
+    pub user: UserSlug,
+    pub profile: Profile,
+    pub actions: ActionSet,
+    /// Only activity about this show is posted (`None`: everything).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show: Option<ShowFilter>,
+    pub created_by: UserId,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub state: SubState,
+    /// Trakt's clock when the channel started following: older activity is
+    /// never posted to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<TraktTime>,
+}
+
+impl UserSub {
+    /// Whether this follow wants `activity` (its action, its show, its time).
+    pub fn wants(&self, a: &Activity) -> bool {
+        self.actions.contains(a.action)
+            && self.since.is_none_or(|s| a.time() >= s)
+            && self
+                .show
+                .as_ref()
+                .is_none_or(|f| a.subject_show().is_some_and(|s| s.trakt == Some(f.trakt)))
+    }
+}
+
+/// A `/follow-user`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewUserFollow {
+    pub guild: GuildId,
+    pub channel: ChannelId,
+    pub user: UserSlug,
+    pub profile: Profile,
+    pub actions: ActionSet,
+    pub show: Option<ShowFilter>,
+    pub created_by: UserId,
+    /// Unix seconds.
+    pub now: i64,
+    /// Trakt's clock (the profile answer's `Date`): where the channel's
+    /// activity starts, and where polling starts when nobody else follows.
+    pub start_watermark: Option<TraktTime>,
+    /// `limits.max_follows_per_guild` (show and user follows together).
+    pub max_per_guild: usize,
+}
+
+/// The sources' own marks for one user (Trakt times of the newest items read).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserMarks {
+    /// `watched_at` of the newest history event read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<TraktTime>,
+    /// `rated_at` of the newest rating read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratings: Option<TraktTime>,
+    /// `listed_at` of the newest watchlist entry read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watchlist: Option<TraktTime>,
+}
+
+impl UserMarks {
+    /// Each mark moved to the later of the two.
+    pub fn merge(&mut self, newer: &UserMarks) {
+        fn later(a: Option<TraktTime>, b: Option<TraktTime>) -> Option<TraktTime> {
+            match (a, b) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            }
+        }
+        self.history = later(self.history, newer.history);
+        self.ratings = later(self.ratings, newer.ratings);
+        self.watchlist = later(self.watchlist, newer.watchlist);
+    }
+}
+
+/// Per-user polling state.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserState {
+    /// Trakt's clock when the user was (re-)followed with nobody else
+    /// following: every source starts from the later of this and its mark.
+    pub watermark: Option<TraktTime>,
+    pub marks: UserMarks,
+    /// Consecutive failed polls.
+    pub failures: u32,
+    /// Unix seconds before which the user is not polled again.
+    pub next_attempt: Option<i64>,
+}
+
+/// A user with at least one active follow, for the poller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserFollowers {
+    pub user: UserSlug,
+    /// From the newest active follow.
+    pub profile: Profile,
+    /// Union of the actions of the active follows.
+    pub wanted: ActionSet,
+    /// The active follows, in channel order.
+    pub subs: Vec<UserSub>,
+    pub state: UserState,
+}
+
+/// One activity of a user and the channels it should go to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserItem {
+    pub activity: Activity,
+    pub channels: Vec<ChannelId>,
+}
+
+/// One user's poll, committed atomically.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserCommit {
+    pub user: UserSlug,
+    pub marks: UserMarks,
+    /// Oldest first.
+    pub items: Vec<UserItem>,
+    /// Unix seconds; when the dedupe keys were recorded.
+    pub now: i64,
+}

@@ -1,0 +1,72 @@
+//! Snapshot tests of `format::render` on a followed user's items (issue 12):
+//! every event of `user-history.json` (scrobble, check-in, seen, a movie),
+//! every rating of `user-ratings.json` (episode, show, movie, season), every
+//! entry of `user-watchlist.json` and the viewing of `user-watching.json`,
+//! mapped by `trakt::v2::map_user` (what the poller posts) with moonfield's
+//! profile (`user-profile.json`, with its avatar) as author. Every embed is
+//! also validated as part of a create-message request.
+
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use trakt_herald::activity::Activity;
+use trakt_herald::format::{pack, render, Embed};
+use trakt_herald::store::Profile;
+use trakt_herald::trakt::v2::users::{HistoryItem, RatedItem, UserProfile, Watching};
+use trakt_herald::trakt::v2::{map_user, ListItem, UserSlug};
+
+use crate::format_schema::{request_errors, request_json};
+
+fn fixture<T: DeserializeOwned>(name: &str) -> T {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/trakt-v2")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("read fixture"))
+        .expect("the v2 wire types read the fixture")
+}
+
+fn snapshot(name: &str, a: &Activity, all: &mut Vec<Embed>) {
+    let e = render(a);
+    insta::assert_json_snapshot!(name.to_owned(), e);
+    all.push(e);
+}
+
+#[test]
+fn every_user_item_renders_as_reviewed_and_validates() {
+    let p: UserProfile = fixture("user-profile.json");
+    let profile = Profile {
+        username: p.user.username.clone().unwrap_or_default(),
+        name: p.user.name.clone(),
+        avatar: p.avatar().map(str::to_owned),
+    };
+    let slug = UserSlug("moonfield".into());
+    let by = profile.as_user(&slug);
+    let mut all = Vec::new();
+    let history: Vec<HistoryItem> = fixture("user-history.json");
+    for h in &history {
+        let a = map_user::history(h, &by).expect("a known action");
+        snapshot(&format!("user-history-{}", h.id), &a, &mut all);
+    }
+    let ratings: Vec<RatedItem> = fixture("user-ratings.json");
+    for (i, r) in ratings.iter().enumerate() {
+        let a = map_user::rating(r, &slug.0, &by).expect("a rated item");
+        snapshot(&format!("user-rating-{i}-{}", r.r#type), &a, &mut all);
+    }
+    let watchlist: Vec<ListItem> = fixture("user-watchlist.json");
+    for w in &watchlist {
+        let a = map_user::watchlist(w, &slug.0, &by).expect("a show");
+        snapshot(&format!("user-watchlist-{}", w.id), &a, &mut all);
+    }
+    let now: Watching = fixture("user-watching.json");
+    let a = map_user::watching(&now, &slug.0, &by).expect("an episode");
+    snapshot("user-watching-moonfield", &a, &mut all);
+    assert_eq!(all.len(), 5 + 4 + 3 + 1, "every item of every fixture");
+    assert!(all.iter().all(|e| e
+        .author
+        .as_ref()
+        .is_some_and(|a| a.icon_url.is_some() && a.name.contains("Mira Okafor"))));
+    for message in pack(all) {
+        let errors = request_errors(&request_json(&message, None));
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+}
