@@ -300,6 +300,7 @@ mod test_support {
             channels,
             state: ShowState {
                 v2: Default::default(),
+                schedule: Default::default(),
                 watermark: watermark.map(TraktTime),
                 failures: 0,
                 next_attempt: next,

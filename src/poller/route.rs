@@ -72,6 +72,8 @@ pub fn route(
             .collect(),
         items,
         now,
+        polled: members.iter().map(|f| f.show.clone()).collect(),
+        ..PollCommit::default()
     }
 }
 

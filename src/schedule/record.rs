@@ -164,7 +164,11 @@ mod tests {
         let unknown = Record::default().polled(0, 0);
         assert!((unknown.alloc_rate(MIN) - 30.0).abs() < 1e-9);
         let day_quiet = (1..=24).fold(unknown, |r, h| r.polled(0, h * 3_600));
-        assert!(day_quiet.alloc_rate(MIN) < 0.1, "{}", day_quiet.alloc_rate(MIN));
+        assert!(
+            day_quiet.alloc_rate(MIN) < 0.1,
+            "{}",
+            day_quiet.alloc_rate(MIN)
+        );
         assert!(day_quiet.alloc_rate(MIN) > 0.0);
     }
 

@@ -15,6 +15,7 @@ mod migration;
 mod outbox;
 mod pause;
 mod poll;
+mod schedule;
 mod schema;
 mod subs;
 
@@ -98,6 +99,7 @@ pub(super) fn commit(
                 .collect(),
             items,
             now,
+            ..Default::default()
         })
         .unwrap()
 }
