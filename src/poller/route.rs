@@ -72,7 +72,6 @@ pub fn route(
             .collect(),
         items,
         now,
-        polled: members.iter().map(|f| f.show.clone()).collect(),
         ..PollCommit::default()
     }
 }

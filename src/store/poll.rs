@@ -150,7 +150,8 @@ impl Store {
             .map(|i| &i.show)
             .chain(c.watermarks.iter().map(|w| &w.0))
             .chain(c.marks.iter().map(|m| &m.0))
-            .chain(c.polled.iter().chain(&c.counted))
+            .chain(c.polled.iter().map(|p| &p.0))
+            .chain(&c.counted)
         {
             if !followed.contains(show) && self.is_followed(show)? {
                 followed.insert(show.clone());

@@ -33,16 +33,16 @@ pub(super) fn settle(
     new_by_show: &HashMap<&ShowRef, u64>,
 ) -> TxResult<()> {
     let found = |show: &ShowRef| new_by_show.get(show).copied().unwrap_or(0);
-    let polled: HashSet<&ShowRef> = c.polled.iter().collect();
     let mut seen = HashSet::new();
-    for show in c.polled.iter().chain(&c.counted) {
-        if !followed.contains(show) || !seen.insert(show) {
-            continue;
+    for (show, at) in &c.polled {
+        if followed.contains(show) && seen.insert(show) {
+            let n = found(show);
+            update_show(tx, show, |r| r.polled(n, *at))?;
         }
+    }
+    for show in &c.counted {
         let n = found(show);
-        if polled.contains(show) {
-            update_show(tx, show, |r| r.polled(n, c.now))?;
-        } else if n > 0 {
+        if n > 0 && followed.contains(show) && seen.insert(show) {
             update_show(tx, show, |r| r.count(n))?;
         }
     }

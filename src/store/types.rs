@@ -245,8 +245,10 @@ pub struct PollCommit {
     pub counted: Vec<ShowRef>,
     /// Shows whose scheduled poll this commit completes: their activity
     /// rate takes this commit's new items (and the counted ones) over the
-    /// window since their last poll ([`Record::polled`]).
-    pub polled: Vec<ShowRef>,
+    /// window since their last poll ([`Record::polled`]), each with when
+    /// its poll started (unix secs: the cycle start, what its next due time
+    /// counts from).
+    pub polled: Vec<(ShowRef, i64)>,
     /// v2: feeds read by this commit and the new comments each showed (all
     /// shows): their activity rate, for the budget they take first.
     pub feed_polls: Vec<(Feed, u64)>,

@@ -9,7 +9,7 @@ fn polled(store: &Store, items: Vec<PollItem>, polled: &[&str], counted: &[&str]
     store
         .commit_poll(PollCommit {
             items,
-            polled: polled.iter().map(|s| slug(s)).collect(),
+            polled: polled.iter().map(|s| (slug(s), now)).collect(),
             counted: counted.iter().map(|s| slug(s)).collect(),
             now,
             ..Default::default()
