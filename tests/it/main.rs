@@ -30,3 +30,4 @@ mod trakt_v2_schema;
 mod v2_crash;
 mod v2_failures;
 mod v2_polling;
+mod v2_schedule;
