@@ -19,6 +19,7 @@ mod pipeline;
 mod pipeline_smoke;
 mod polling;
 mod refollow;
+mod schedule_v1;
 mod sharding;
 mod support;
 mod trakt_client;
