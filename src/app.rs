@@ -18,6 +18,7 @@ use crate::deliver::Deliverer;
 use crate::discord::bot;
 use crate::discord::commands::Data;
 use crate::discord::rest::DiscordRest;
+use crate::poller::due::Scheduling;
 use crate::poller::v2::V2Poller;
 use crate::poller::Poller;
 use crate::ratelimit::RateLimiter;
@@ -89,6 +90,10 @@ pub async fn run_with_store(
         shutdown: shutdown.clone(),
     };
     let delivery_task = tokio::spawn(deliverer.run(cancel.clone()));
+    let scheduling = Scheduling {
+        max_interval: config.poll.max_interval,
+        requests_per_second: config.trakt.max_requests_per_second(),
+    };
     let poll_task = match &source {
         Source::V1(trakt) => {
             let poller = Poller {
@@ -100,6 +105,7 @@ pub async fn run_with_store(
                 wake_delivery: wake.clone(),
                 metrics: telemetry.metrics.clone(),
                 memory: Default::default(),
+                schedule: Some(scheduling),
             };
             tokio::spawn(poller.run(cancel.clone()))
         }
@@ -114,6 +120,7 @@ pub async fn run_with_store(
                 wake_delivery: wake.clone(),
                 metrics: telemetry.metrics.clone(),
                 memory: Default::default(),
+                schedule: Some(scheduling),
             };
             tokio::spawn(poller.run(cancel.clone()))
         }

@@ -186,6 +186,10 @@ pub struct PollConfig {
     /// How far behind the watermark each poll starts, to catch late-indexed items.
     #[serde(with = "humantime_serde")]
     pub overlap: Duration,
+    /// The longest a followed show waits between two polls (the adaptive
+    /// schedule polls quiet shows less often, never less often than this).
+    #[serde(with = "humantime_serde")]
+    pub max_interval: Duration,
 }
 
 impl Default for PollConfig {
@@ -193,6 +197,7 @@ impl Default for PollConfig {
         PollConfig {
             interval: Duration::from_secs(60),
             overlap: Duration::from_secs(60),
+            max_interval: Duration::from_secs(3600),
         }
     }
 }
@@ -400,6 +405,12 @@ impl Config {
         if self.poll.interval < Duration::from_secs(1) {
             return Err(ConfigError::key("poll.interval", "must be at least 1s"));
         }
+        if self.poll.max_interval < self.poll.interval {
+            return Err(ConfigError::key(
+                "poll.max_interval",
+                "must be at least poll.interval",
+            ));
+        }
         if self.storage.path.as_os_str().is_empty() {
             return Err(ConfigError::key("storage.path", "must not be empty"));
         }
@@ -472,6 +483,7 @@ impl Config {
         out.push_str("\n[poll]\n");
         out.push_str(&format!("interval = {}\n", dur(self.poll.interval)));
         out.push_str(&format!("overlap = {}\n", dur(self.poll.overlap)));
+        out.push_str(&format!("max_interval = {}\n", dur(self.poll.max_interval)));
         out.push_str("\n[storage]\n");
         out.push_str(&format!(
             "path = {:?}\n",
@@ -588,6 +600,7 @@ mod tests {
         assert_eq!(config.trakt.retry_delay, Duration::from_millis(500));
         assert_eq!(config.poll.interval, Duration::from_secs(60));
         assert_eq!(config.poll.overlap, Duration::from_secs(60));
+        assert_eq!(config.poll.max_interval, Duration::from_secs(3600));
         assert_eq!(config.storage.path, PathBuf::from("data/trakt-herald.sled"));
         assert_eq!(config.limits.max_follows_per_guild, 50);
         assert_eq!(config.discord_token(), "tok-SECRET");
@@ -631,6 +644,31 @@ mod tests {
         assert_eq!(config.trakt.retry_delay, Duration::from_millis(50));
         let err = parse("[discord]\napi_base = \"ftp://x\"\n", &secrets()).expect_err("url");
         assert!(err.to_string().contains("discord.api_base"), "{err}");
+    }
+
+    #[test]
+    fn poll_max_interval_defaults_to_an_hour_and_is_at_least_the_interval() {
+        let config = parse("", &secrets()).expect("defaults");
+        assert_eq!(config.poll.max_interval, Duration::from_secs(3600));
+        assert!(config.masked_toml().contains("max_interval = \"1h\"\n"));
+        let set = parse(
+            "[poll]\ninterval = \"10s\"\nmax_interval = \"10s\"\n",
+            &secrets(),
+        )
+        .expect("equal is fine");
+        assert_eq!(set.poll.max_interval, Duration::from_secs(10));
+        let err = parse(
+            "[poll]\ninterval = \"2m\"\nmax_interval = \"1m\"\n",
+            &secrets(),
+        )
+        .expect_err("below the interval");
+        let text = err.to_string();
+        assert!(
+            text.contains("poll.max_interval") && text.contains("poll.interval"),
+            "{text}"
+        );
+        let err = parse("[poll]\nmax_interval = \"soon\"\n", &secrets()).expect_err("dur");
+        assert!(err.to_string().contains("poll.max_interval"), "{err}");
     }
 
     #[test]

@@ -141,6 +141,7 @@ async fn deliver(
             })
             .collect(),
         now: 0,
+        ..Default::default()
     })?;
     anyhow::ensure!(stats.queued == n, "{} of {n} queued", stats.queued);
 

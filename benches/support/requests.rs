@@ -94,6 +94,7 @@ async fn real_cycles(
         wake_delivery: Arc::new(Notify::new()),
         metrics: Default::default(),
         memory: Default::default(),
+        schedule: None,
     };
     let cancel = CancellationToken::new();
     for label in [

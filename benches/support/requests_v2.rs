@@ -129,6 +129,7 @@ async fn second_cycle(s: &Scenario, mode: CommentsMode) -> anyhow::Result<(u64, 
         wake_delivery: Arc::new(Notify::new()),
         metrics: Metrics::new(),
         memory: Default::default(),
+        schedule: None,
     };
     // Two cycles of traffic before the measured one, so the feeds' rates are known.
     let mut now = T0;

@@ -9,6 +9,7 @@
 //! only; what must survive a restart is expressed through the watermark it
 //! commits (see `gaps`).
 
+pub mod due;
 mod failure;
 pub mod gaps;
 pub mod plan;
@@ -49,6 +50,9 @@ pub fn show_backoff(interval: Duration, failures: u32) -> Duration {
 pub struct Memory {
     pub splits: split::Splits,
     pub gaps: gaps::Gaps,
+    /// When the current cycle started (unix secs): the polls' time in the
+    /// schedule records.
+    pub cycle_start: i64,
 }
 
 /// The polling loop.
@@ -65,6 +69,8 @@ pub struct Poller {
     pub metrics: Metrics,
     /// Split cells and open gaps; `Default::default()` to start afresh.
     pub memory: Arc<Mutex<Memory>>,
+    /// The adaptive schedule (`None`: every show every cycle).
+    pub schedule: Option<due::Scheduling>,
 }
 
 /// Why a cycle ended early.
@@ -128,21 +134,16 @@ impl Poller {
                 return Ok(());
             }
         };
+        let (due, spread) = self.due(&followed, now);
         let by_show: HashMap<&ShowRef, &ShowFollowers> =
             followed.iter().map(|f| (&f.show, f)).collect();
         let plan = {
             let mut memory = self.memory();
             memory.splits.retain(|s| by_show.contains_key(s));
             memory.gaps.retain(|s| by_show.contains_key(s));
+            memory.cycle_start = now;
             let m = &*memory;
-            plan_with(
-                &followed,
-                now,
-                self.batch_size,
-                self.overlap,
-                &m.splits,
-                &m.gaps,
-            )
+            plan_with(&due, now, self.batch_size, self.overlap, &m.splits, &m.gaps)
         };
         let mut totals = Totals::default();
         let mut polled = 0;
@@ -165,14 +166,50 @@ impl Poller {
         timer.done();
         let Totals(new, dup, queued, requests) = totals;
         tracing::info!(
-            shows = polled,
+            shows = followed.len(),
+            polled,
             requests,
             new_activities = new,
             duplicates = dup,
             deliveries_queued = queued,
+            interval_min_secs = spread.map(|s| s.0),
+            interval_median_secs = spread.map(|s| s.1),
+            interval_max_secs = spread.map(|s| s.2),
             "poll cycle done"
         );
         Ok(())
+    }
+
+    /// The shows due this cycle (all of them without a schedule) and the
+    /// spread of their intervals (min, median, max seconds).
+    fn due(
+        &self,
+        followed: &[ShowFollowers],
+        now: i64,
+    ) -> (Vec<ShowFollowers>, Option<(u64, u64, u64)>) {
+        let Some(sched) = self.schedule else {
+            return (followed.to_vec(), None);
+        };
+        let records: Vec<_> = followed.iter().map(|f| f.state.schedule).collect();
+        let settings = due::Settings {
+            fastest: self.interval,
+            slowest: sched.max_interval,
+            // One request polls a whole batch.
+            polls_per_second: due::polls_per_second(
+                sched.requests_per_second,
+                0.0,
+                1.0 / self.batch_size.max(1) as f64,
+            ),
+        };
+        let plan = due::plan_due(&records, now, settings);
+        let spread = due::log_intervals(&plan, followed.iter().map(|f| &f.show));
+        let due = followed
+            .iter()
+            .zip(&plan.due)
+            .filter(|(_, d)| **d)
+            .map(|(f, _)| f.clone())
+            .collect();
+        (due, spread)
     }
 
     /// Fetch one batch and commit it; on a failure, see `failure`.
@@ -223,6 +260,10 @@ impl Poller {
         let mut commit = route(members, fetched, self.overlap, unix_now());
         let (watermarks, events) = {
             let mut memory = self.memory();
+            commit.polled = members
+                .iter()
+                .map(|f| (f.show.clone(), memory.cycle_start))
+                .collect();
             memory.splits.succeeded(&batch.shows);
             for f in members {
                 for hole in memory.gaps.new_holes(&f.show, fetched) {
@@ -300,6 +341,7 @@ mod test_support {
             channels,
             state: ShowState {
                 v2: Default::default(),
+                schedule: Default::default(),
                 watermark: watermark.map(TraktTime),
                 failures: 0,
                 next_attempt: next,

@@ -72,6 +72,7 @@ pub fn route(
             .collect(),
         items,
         now,
+        ..PollCommit::default()
     }
 }
 

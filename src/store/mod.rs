@@ -23,13 +23,13 @@
 //! | `subs_by_channel` | channel + show | empty (index) |
 //! | `subs_by_guild` | guild + channel + show | empty (index) |
 //! | `followers` | show + channel | the actions' bits, `u16` BE (index of the ACTIVE subscriptions) |
-//! | `shows` | show | [`ShowState`] |
+//! | `shows` | show | [`ShowState`] (its `schedule` record added without a migration: a serde default) |
 //! | `dedupe` | show + activity key | recorded-at (unix secs) |
 //! | `dedupe_by_time` | recorded-at + `dedupe` key | empty (index, for pruning) |
 //! | `outbox` | channel + id | [`OutboxEntry`], its `activity` the bot's model (`crate::activity`; schema 2 kept the v1 wire item, migration 3 rewrites it, `migrate_outbox`) |
 //! | `in_flight` | channel | [`InFlight`] |
 //! | `quarantine` | the `outbox` key | the raw bytes of an outbox entry that did not decode |
-//! | `feeds` | a v2 site-wide feed's name ([`Feed::name`]) | its watermark, a [`TraktTime`](crate::trakt::TraktTime) |
+//! | `feeds` | a v2 site-wide feed's name ([`Feed::name`]) | its watermark, a [`TraktTime`](crate::trakt::TraktTime); under `rate/` + the name, its schedule [`Record`](crate::schedule::Record) (`schedule`; no migration) |
 //! | `user_subs` | user + channel | [`UserSub`] (`users`; new trees, no migration) |
 //! | `user_state` | user | [`UserState`] |
 //! | `alerts` | guild | the guild's alerts channel, a [`ChannelId`](crate::ids::ChannelId) (`alerts`; a new tree, no migration) |
@@ -66,6 +66,7 @@ mod keys;
 mod migrate_outbox;
 mod outbox;
 mod poll;
+mod schedule;
 mod schema;
 mod stats;
 mod subs;

@@ -3,7 +3,7 @@
 //! entries, dedupe keys and watermarks in one transaction), and pruning the
 //! dedupe keys.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::V2Marks;
 use super::{
@@ -135,7 +135,9 @@ impl Store {
     /// listed channel (each once) that still has an ACTIVE subscription to the
     /// show wanting the activity's action (checked inside the transaction). Ids
     /// are monotonic across restarts and assigned in item order. Each watermark
-    /// becomes max(old, new) and the show's failure state is cleared.
+    /// becomes max(old, new) and the show's failure state is cleared. The
+    /// schedule records of the polled and counted shows and of the feeds read
+    /// take the new items (see `schedule`).
     ///
     /// Items and watermarks for a show no channel follows any more (unfollowed
     /// while the poll was in flight) are ignored, so nothing is left behind for it.
@@ -148,6 +150,8 @@ impl Store {
             .map(|i| &i.show)
             .chain(c.watermarks.iter().map(|w| &w.0))
             .chain(c.marks.iter().map(|m| &m.0))
+            .chain(c.polled.iter().map(|p| &p.0))
+            .chain(&c.counted)
         {
             if !followed.contains(show) && self.is_followed(show)? {
                 followed.insert(show.clone());
@@ -173,6 +177,7 @@ impl Store {
         let recorded_at = encode(&c.now)?;
         self.transact(|tx| {
             let mut stats = CommitStats::default();
+            let mut new_by_show: HashMap<&ShowRef, u64> = HashMap::new();
             for p in &items {
                 let dedupe = tx.tree(TreeId::Dedupe);
                 if dedupe.get(p.dedupe_key.as_slice())?.is_some() {
@@ -180,6 +185,7 @@ impl Store {
                     continue;
                 }
                 stats.new_activities += 1;
+                *new_by_show.entry(&p.item.show).or_default() += 1;
                 dedupe.insert(p.dedupe_key.as_slice(), recorded_at.as_slice())?;
                 tx.tree(TreeId::DedupeTime)
                     .insert(keys::dedupe_by_time(c.now, &p.dedupe_key), &[][..])?;
@@ -198,6 +204,7 @@ impl Store {
             for (feed, time) in &c.feeds {
                 advance_feed(tx, *feed, *time)?;
             }
+            super::schedule::settle(tx, &c, &followed, &new_by_show)?;
             Ok(stats)
         })
     }

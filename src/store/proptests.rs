@@ -201,6 +201,7 @@ impl World {
                             .collect(),
                         items,
                         now: self.now,
+                        ..Default::default()
                     })
                     .unwrap();
                 assert_eq!(stats.duplicates, expected_dupes);

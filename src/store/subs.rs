@@ -122,7 +122,14 @@ impl Store {
             }
             Some(old) => Some(old),
         };
-        if state.watermark != before {
+        // A show nobody else actively follows is polled at once.
+        let restart = activating
+            && state.schedule.last_poll.is_some()
+            && !self.has_other_active_follower(show, channel)?;
+        if restart {
+            state.schedule.last_poll = None;
+        }
+        if state.watermark != before || restart {
             plan.put(TreeId::Shows, keys::show(show), &state)?;
         }
         Ok(())

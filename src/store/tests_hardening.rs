@@ -54,6 +54,7 @@ fn commit_one(store: &Store, show: &str, id: u64, ts: i64, channels: &[u64]) -> 
                 channels: channels.iter().map(|c| ChannelId(*c)).collect(),
             }],
             now: 10,
+            ..Default::default()
         })
         .unwrap()
         .queued
@@ -67,6 +68,7 @@ fn set_watermark(store: &Store, show: &str, t: i64) {
             watermarks: vec![(slug(show), TraktTime(t))],
             items: vec![],
             now: 10,
+            ..Default::default()
         })
         .unwrap();
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::activity::Activity;
 use crate::ids::{ChannelId, GuildId, OutboxId, UserId};
+use crate::schedule::Record;
 use crate::trakt::{ActionSet, ActivityKey, ShowRef, TraktTime};
 
 /// Everything that can go wrong at the store boundary.
@@ -125,7 +126,7 @@ pub enum FollowOutcome {
 }
 
 /// Per-show polling state.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ShowState {
     /// v1: activity up to here has been committed (the server's `current`).
     /// v2: Trakt's clock when the show was (re-)followed with nobody else
@@ -138,6 +139,10 @@ pub struct ShowState {
     /// What the v2 sources of this show have seen (absent on v1).
     #[serde(default, skip_serializing_if = "V2Marks::is_empty")]
     pub v2: V2Marks,
+    /// The adaptive schedule's record: activity rate and last poll (absent
+    /// until the first poll; updated by each commit).
+    #[serde(default, skip_serializing_if = "Record::is_empty")]
+    pub schedule: Record,
 }
 
 /// The v2 sources' own marks for one show (Trakt times of items seen), and
@@ -205,7 +210,7 @@ impl Feed {
 }
 
 /// A show with at least one active subscription, for the poller.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ShowFollowers {
     pub show: ShowRef,
     /// A label for logs: the show's slug or TVDB id as written in `/follow`
@@ -235,6 +240,18 @@ pub struct PollCommit {
     pub marks: Vec<(ShowRef, V2Marks)>,
     /// v2: site-wide feed watermarks (each becomes max(old, new)).
     pub feeds: Vec<(Feed, TraktTime)>,
+    /// Shows whose new items in this commit count towards their activity
+    /// rate at their next poll (v2: show comments read with the feeds).
+    pub counted: Vec<ShowRef>,
+    /// Shows whose scheduled poll this commit completes: their activity
+    /// rate takes this commit's new items (and the counted ones) over the
+    /// window since their last poll ([`Record::polled`]), each with when
+    /// its poll started (unix secs: the cycle start, what its next due time
+    /// counts from).
+    pub polled: Vec<(ShowRef, i64)>,
+    /// v2: feeds read by this commit and the new comments each showed (all
+    /// shows): their activity rate, for the budget they take first.
+    pub feed_polls: Vec<(Feed, u64)>,
     /// In the order the outbox should deliver them (oldest first).
     pub items: Vec<PollItem>,
     /// Unix seconds; when the dedupe keys were recorded.

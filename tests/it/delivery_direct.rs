@@ -71,6 +71,7 @@ pub fn queue(store: &Store, channel: u64, first_id: u64, users: &[String]) {
             watermarks: Vec::new(),
             items,
             now: T0,
+            ..Default::default()
         })
         .expect("commit");
     assert_eq!(stats.queued, users.len());

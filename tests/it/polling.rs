@@ -57,6 +57,7 @@ async fn rig(batch_size: usize) -> Rig {
         wake_delivery: Arc::new(Notify::new()),
         metrics: Default::default(),
         memory: Default::default(),
+        schedule: None,
     };
     Rig {
         trakt,

@@ -160,6 +160,12 @@ impl V2Poller {
                 }
             }
         }
+        // The feed's activity (every show's comments), for its budget.
+        let fresh = times
+            .iter()
+            .filter(|t| mark.is_none_or(|m| **t > m))
+            .count();
+        commit.feed_polls.push((feed, fresh as u64));
         let date = walk.date.map(map::time);
         if let Some(mark) = plan::newest(newest, date).or(start) {
             commit.feeds.push((feed, mark));

@@ -24,6 +24,7 @@
 
 mod feeds;
 pub mod plan;
+mod schedule;
 mod show;
 mod targets;
 pub mod user_plan;
@@ -108,6 +109,9 @@ pub struct V2Poller {
     pub wake_delivery: Arc<Notify>,
     pub metrics: Metrics,
     pub memory: Arc<Mutex<Memory>>,
+    /// The adaptive schedule of the per-show sources (`None`: every show
+    /// every cycle).
+    pub schedule: Option<crate::poller::due::Scheduling>,
 }
 
 /// Why a cycle ended early.
@@ -252,31 +256,34 @@ impl V2Poller {
         let mut totals = Totals::default();
         let targets = self.targets(&followed, &mut totals).await?;
         let now = unix_now();
-        let due: Vec<&Target<'_>> = targets
-            .iter()
-            .filter(|t| t.f.state.next_attempt.is_none_or(|at| at <= now))
-            .collect();
         // Comments, from every source, in one commit: posted oldest first.
         let mut comments = PollCommit::default();
         let mode = self
             .read_feeds(&targets, &mut comments, &mut totals)
             .await?;
+        let (due, spread) = self.due(&targets, mode, now).await;
         if mode == ShowComments::PerShow {
             for t in due.iter().filter(|t| t.wants_any(comment_actions())) {
                 if cancel.is_cancelled() {
                     return Err(Halt::Cancelled);
                 }
-                self.poll_show_comments(t, &mut comments, &mut totals)
+                let read = self
+                    .poll_show_comments(t, &mut comments, &mut totals)
                     .await?;
+                if read && !t.wants_any(own_actions()) {
+                    comments.polled.push((t.f.show.clone(), now));
+                }
             }
         }
+        comments.counted = comments.items.iter().map(|i| i.show.clone()).collect();
+        comments.counted.dedup();
         let counted = self.commit(comments).await;
         totals.add(counted);
         for t in due.iter().filter(|t| t.wants_any(own_actions())) {
             if cancel.is_cancelled() {
                 return Err(Halt::Cancelled);
             }
-            let t_totals = self.poll_show(t).await?;
+            let t_totals = self.poll_show(t, now).await?;
             totals.add(t_totals);
         }
         let users = self.poll_users(cancel, &mut totals).await?;
@@ -298,6 +305,9 @@ impl V2Poller {
             deliveries_queued = totals.queued,
             took_secs = start.elapsed().as_secs_f64(),
             effective_interval_secs = effective.map(|d| d.as_secs_f64()),
+            interval_min_secs = spread.map(|s| s.0),
+            interval_median_secs = spread.map(|s| s.1),
+            interval_max_secs = spread.map(|s| s.2),
             "poll cycle done"
         );
         Ok(())

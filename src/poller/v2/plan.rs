@@ -72,6 +72,18 @@ pub fn choose(shows_wanting: usize, feed_pages: u32, feed_is_bare: bool) -> Show
     }
 }
 
+/// Requests per second reading the feeds every `interval` costs, from each
+/// feed's activity rate (comments per hour): at least one page of 250 per
+/// feed and cycle.
+pub fn feed_reserve(rates_per_hour: &[f64], interval: Duration) -> f64 {
+    let secs = interval.as_secs_f64().max(1.0);
+    let pages: u32 = rates_per_hour
+        .iter()
+        .map(|r| feed_pages(r / 3600.0, secs.ceil() as i64, crate::trakt::v2::MAX_LIMIT))
+        .sum();
+    f64::from(pages) / secs
+}
+
 /// Where a source starts reading: the latest of the marks that say "read up
 /// to here" (its own mark, the show's follow time, a feed that covered it),
 /// moved back by the overlap. `None`: never read, the first read is one page.
@@ -163,6 +175,16 @@ mod tests {
         assert_eq!(feed_pages(0.5, 60, 250), 1);
         assert_eq!(feed_pages(0.5, 3600, 250), 8, "1800 items");
         assert_eq!(feed_pages(0.5, -5, 250), 1);
+    }
+
+    #[test]
+    fn the_feeds_reserve_a_page_each_per_cycle_and_more_when_busy() {
+        let minute = Duration::from_secs(60);
+        assert!((feed_reserve(&[0.0, 0.0, 0.0], minute) - 3.0 / 60.0).abs() < 1e-12);
+        // Just under 30 000 comments an hour is under 500 a minute: two pages of 250.
+        assert!((feed_reserve(&[29_990.0, 0.0], minute) - 3.0 / 60.0).abs() < 1e-12);
+        assert!((feed_reserve(&[30_010.0], minute) - 3.0 / 60.0).abs() < 1e-12);
+        assert_eq!(feed_reserve(&[], minute), 0.0);
     }
 
     #[test]

@@ -28,13 +28,13 @@ struct Read {
 
 impl V2Poller {
     /// Read one show's show-level comments into `into` (the comments
-    /// commit); a failure backs the show off.
+    /// commit); a failure backs the show off. `Ok(true)`: read in full.
     pub(super) async fn poll_show_comments(
         &self,
         t: &Target<'_>,
         into: &mut PollCommit,
         totals: &mut Totals,
-    ) -> Result<(), Halt> {
+    ) -> Result<bool, Halt> {
         let mut read = Read::default();
         let outcome = self.read_comments(t, &mut read).await;
         totals.requests += read.requests;
@@ -45,13 +45,15 @@ impl V2Poller {
         if let Err(e) = outcome {
             totals.requests += 1;
             self.failed(Some(&t.f.show), e).await?;
+            return Ok(false);
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Poll one show's lists and watchers and commit them; a failure commits
-    /// what was read before it, then backs the show off.
-    pub(super) async fn poll_show(&self, t: &Target<'_>) -> Result<Totals, Halt> {
+    /// what was read before it, then backs the show off. A full read closes
+    /// the show's schedule window, counted from `at` (the cycle's start).
+    pub(super) async fn poll_show(&self, t: &Target<'_>, at: i64) -> Result<Totals, Halt> {
         let mut read = Read::default();
         let outcome = self.read_sources(t, &mut read).await;
         let Read {
@@ -61,6 +63,9 @@ impl V2Poller {
         } = read;
         if !marks.is_empty() {
             commit.marks.push((t.f.show.clone(), marks));
+        }
+        if outcome.is_ok() {
+            commit.polled.push((t.f.show.clone(), at));
         }
         let mut totals = if commit.items.is_empty() && commit.marks.is_empty() {
             Totals::default()

@@ -15,6 +15,7 @@ mod migration;
 mod outbox;
 mod pause;
 mod poll;
+mod schedule;
 mod schema;
 mod subs;
 mod users;
@@ -99,6 +100,7 @@ pub(super) fn commit(
                 .collect(),
             items,
             now,
+            ..Default::default()
         })
         .unwrap()
 }

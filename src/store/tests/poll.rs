@@ -50,6 +50,7 @@ fn show_failures_count_up_and_a_commit_clears_them() {
         store.show_state(&slug("fargo")).unwrap(),
         ShowState {
             v2: Default::default(),
+            schedule: Default::default(),
             watermark: None,
             failures: 2,
             next_attempt: Some(20)
@@ -60,6 +61,7 @@ fn show_failures_count_up_and_a_commit_clears_them() {
         store.show_state(&slug("fargo")).unwrap(),
         ShowState {
             v2: Default::default(),
+            schedule: Default::default(),
             watermark: Some(TraktTime(5)),
             failures: 0,
             next_attempt: None
@@ -238,6 +240,7 @@ fn a_failing_commit_leaves_no_partial_state() {
                 item("lost", activity(2, 100, "seen", "lost"), &[11]),
             ],
             now: 1,
+            ..Default::default()
         })
         .unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
@@ -257,6 +260,7 @@ fn a_failing_commit_leaves_no_partial_state() {
             watermarks: vec![(slug("fargo"), TraktTime(500))],
             items: vec![item("fargo", activity(1, 100, "seen", "fargo"), &[10])],
             now: 1,
+            ..Default::default()
         })
         .unwrap_err();
     assert!(err.to_string().contains("unknown value version 7"), "{err}");
@@ -354,6 +358,7 @@ fn v2_marks_merge_and_feed_marks_advance_in_the_commit() {
         feeds: vec![(Feed::RecentEpisodes, TraktTime(feed))],
         items: Vec::new(),
         now: 1,
+        ..Default::default()
     };
     store.commit_poll(commit(marks.clone(), 200)).unwrap();
     // Older marks never move a mark back; a new snapshot replaces the old.

@@ -39,6 +39,8 @@ pub struct Options {
     /// `trakt.max_requests_per_second`.
     pub trakt_rate: f64,
     pub poll_interval: &'static str,
+    /// `poll.max_interval`.
+    pub max_interval: &'static str,
     pub overlap: &'static str,
     pub batch_size: usize,
     pub max_follows_per_guild: usize,
@@ -61,6 +63,7 @@ impl Default for Options {
             api: "v1",
             trakt_rate: 50.0,
             poll_interval: "1s",
+            max_interval: "1h",
             overlap: "60s",
             batch_size: 20,
             max_follows_per_guild: 50,
@@ -101,6 +104,7 @@ retry_delay = "{retry_delay}"
 [poll]
 interval = "{interval}"
 overlap = "{overlap}"
+max_interval = "{max_interval}"
 
 [storage]
 path = "{store}"
@@ -125,6 +129,7 @@ max_follows_per_guild = {limit}
         retry_delay = o.trakt_retry_delay,
         batch = o.batch_size,
         interval = o.poll_interval,
+        max_interval = o.max_interval,
         overlap = o.overlap,
         store = store.display(),
         limit = o.max_follows_per_guild,
