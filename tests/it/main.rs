@@ -13,6 +13,7 @@ mod format_props;
 mod format_schema;
 mod format_snapshots;
 mod format_v2_snapshots;
+mod import_scale;
 mod lifecycle;
 mod metrics;
 mod pipeline;
