@@ -188,7 +188,7 @@ fn build_store(
     Ok(started.elapsed())
 }
 
-fn mib(kib: u64) -> String {
+pub fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
 }
 
@@ -206,7 +206,7 @@ fn dir_size(path: &Path) -> u64 {
 }
 
 /// `(VmHWM, VmRSS)` of `pid` in KiB.
-fn memory_kib(pid: u32) -> anyhow::Result<(u64, u64)> {
+pub fn memory_kib(pid: u32) -> anyhow::Result<(u64, u64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let field = |name: &str| -> anyhow::Result<u64> {
         let line = status
