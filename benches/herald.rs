@@ -10,7 +10,8 @@
 //! poll cycle), `delivery` (Discord requests per delivered activity),
 //! `startup` (memory and start-up of the release binary at scale), `latency`
 //! (end to end on loopback fakes), `schedule` (the adaptive poll schedule
-//! against round robin on a simulated week). The table at the end is Markdown, as
+//! against round robin on a simulated week), `import` (`trakt-herald import`
+//! of 100 000 subscriptions against the one-transaction import). The table at the end is Markdown, as
 //! published in `docs/performance.md`.
 //!
 //! The fakes are the integration tests' own (`tests/it/support`), compiled in
@@ -35,13 +36,14 @@ use std::process::ExitCode;
 
 use support::report::Report;
 
-const SECTIONS: [&str; 6] = [
+const SECTIONS: [&str; 7] = [
     "processing",
     "requests",
     "delivery",
     "startup",
     "latency",
     "schedule",
+    "import",
 ];
 
 fn main() -> ExitCode {
@@ -91,6 +93,7 @@ fn run(selected: &[&str]) -> anyhow::Result<Report> {
             "startup" => support::startup::run(&mut report, &rt)?,
             "latency" => support::latency::run(&mut report, &rt)?,
             "schedule" => support::schedule::run(&mut report)?,
+            "import" => support::import::run(&mut report)?,
             other => anyhow::bail!("unknown section {other}"),
         }
     }

@@ -199,14 +199,23 @@ pub fn export(config: &Config) -> anyhow::Result<String> {
     Ok(store.export_json()?)
 }
 
-/// `trakt-herald import FILE`: merge subscriptions; all or nothing.
-pub fn import(config: &Config, file: &Path) -> anyhow::Result<usize> {
+/// `trakt-herald import FILE`: merge subscriptions; all or nothing when the
+/// file is invalid, resumable after a crash. Writes transactions of `chunk`
+/// subscriptions ([`IMPORT_CHUNK`](crate::store::IMPORT_CHUNK) unless a
+/// benchmark asks otherwise); `progress` hears after each durable chunk.
+pub fn import(
+    config: &Config,
+    file: &Path,
+    chunk: usize,
+    progress: impl FnMut(crate::store::ImportProgress),
+) -> anyhow::Result<usize> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let subs =
         Store::parse_import(&text).with_context(|| format!("{} is not valid", file.display()))?;
+    drop(text);
     let store = Store::open(&config.storage.path, config.storage.cache_mb)?;
-    let n = store.import(subs)?;
+    let n = store.import_with(subs, chunk, progress)?;
     store.flush()?;
     Ok(n)
 }

@@ -44,11 +44,16 @@ enum Command {
         #[arg(long, default_value = "config/default.toml")]
         config: PathBuf,
     },
-    /// Merge subscriptions from a JSON file made by `export` (all or nothing).
+    /// Merge subscriptions from a JSON file made by `export` (an invalid file
+    /// writes nothing; a rerun after a crash finishes the job).
     Import {
         file: PathBuf,
         #[arg(long, default_value = "config/default.toml")]
         config: PathBuf,
+        /// Subscriptions per transaction (the benchmark's one-transaction
+        /// baseline passes a huge number).
+        #[arg(long, hide = true, default_value_t = trakt_herald::store::IMPORT_CHUNK)]
+        chunk: usize,
     },
 }
 
@@ -106,9 +111,18 @@ fn run(command: Command) -> anyhow::Result<()> {
             let config = Config::load_offline(&config, &ProcessEnv)?;
             println!("{}", trakt_herald::app::export(&config)?);
         }
-        Command::Import { file, config } => {
+        Command::Import {
+            file,
+            config,
+            chunk,
+        } => {
             let config = Config::load_offline(&config, &ProcessEnv)?;
-            let n = trakt_herald::app::import(&config, &file)?;
+            let n = trakt_herald::app::import(&config, &file, chunk, |p| {
+                eprintln!(
+                    "chunk {}/{} written: {}/{} subscriptions",
+                    p.chunk, p.chunks, p.done, p.total
+                );
+            })?;
             eprintln!("imported {n} subscriptions");
         }
         Command::Health { config } => health(&config)?,

@@ -1,9 +1,10 @@
 //! The benchmark's own code: the workload generator, the timing loops and the
 //! figures table, and one module per measurement of issue 7 (and the
-//! schedule simulation of issue 16).
+//! schedule simulation of issue 16, the import at scale of issue 15).
 
 pub mod delivery;
 pub mod gen;
+pub mod import;
 pub mod latency;
 pub mod processing;
 pub mod report;

@@ -90,7 +90,7 @@ use sled::transaction::{
 };
 use sled::Transactional;
 
-pub use import::MAX_TITLE_CHARS;
+pub use import::{ImportProgress, IMPORT_CHUNK, MAX_TITLE_CHARS};
 pub use schema::SCHEMA_VERSION;
 pub use stats::FollowCounts;
 pub use types::{

@@ -98,14 +98,26 @@ impl Store {
         })
     }
 
+    /// Whether some channel follows `show` (in any state). Asks the compact
+    /// `followers` index (active subscriptions) first and scans the JSON
+    /// `subs` only when it has none: a commit used to scan `subs` for every
+    /// show with new items, which kept those pages resident (13 MiB of a
+    /// cycle's peak at 100 000 subscriptions), and a polled show is nearly
+    /// always actively followed.
     fn is_followed(&self, show: &ShowRef) -> Result<bool, StoreError> {
-        Ok(self
-            .tree(TreeId::Subs)
-            .scan_prefix(keys::show(show))
-            .keys()
-            .next()
-            .transpose()?
-            .is_some())
+        for tree in [TreeId::Followers, TreeId::Subs] {
+            if self
+                .tree(tree)
+                .scan_prefix(keys::show(show))
+                .keys()
+                .next()
+                .transpose()?
+                .is_some()
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Record a failed poll of `show`, not to be retried before `next_attempt`

@@ -14,6 +14,7 @@ mod format_schema;
 mod format_snapshots;
 mod format_user_snapshots;
 mod format_v2_snapshots;
+mod import_scale;
 mod lifecycle;
 mod metrics;
 mod pipeline;
