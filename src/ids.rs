@@ -47,6 +47,10 @@ snowflake!(
     UserId
 );
 snowflake!(
+    /// A Discord role (a follow's ping).
+    RoleId
+);
+snowflake!(
     /// A pending delivery in the outbox; monotonic across restarts.
     OutboxId
 );

@@ -89,8 +89,8 @@ pub use import::MAX_TITLE_CHARS;
 pub use schema::SCHEMA_VERSION;
 pub use stats::FollowCounts;
 pub use types::{
-    CommitStats, DisableStats, Feed, FollowOutcome, InFlight, NewFollow, OutboxEntry, PollCommit,
-    PollItem, ShowFollowers, ShowState, StoreError, SubState, Subscription, V2Marks,
+    CommitStats, Delivery, DisableStats, Feed, FollowOutcome, InFlight, NewFollow, OutboxEntry,
+    PollCommit, PollItem, ShowFollowers, ShowState, StoreError, SubState, Subscription, V2Marks,
 };
 
 /// First byte of every stored value.

@@ -14,6 +14,7 @@ mod import;
 mod migration;
 mod outbox;
 mod pause;
+mod pings;
 mod poll;
 mod schema;
 mod subs;
@@ -139,5 +140,6 @@ pub(super) fn sub_of(channel: u64, show: &str, acts: &str, state: SubState) -> S
         created_at: 5,
         state,
         since: None,
+        delivery: Default::default(),
     }
 }
