@@ -51,6 +51,10 @@ snowflake!(
     RoleId
 );
 snowflake!(
+    /// A Discord message.
+    MessageId
+);
+snowflake!(
     /// A pending delivery in the outbox; monotonic across restarts.
     OutboxId
 );
