@@ -19,6 +19,7 @@ mod help;
 mod matching;
 mod pause;
 mod resume;
+mod target;
 mod unfollow;
 mod v2;
 
