@@ -294,6 +294,9 @@ fn route(
             Err(_) => Outcome::error(404, 10003, "Unknown Channel"),
         },
         ("GET", ["users", "@me"]) => Outcome::ok(objects::bot_user()),
+        ("POST", ["channels", channel, "messages", message, "crosspost"]) => {
+            Outcome::ok(json!({ "id": message, "channel_id": channel }))
+        }
         _ => Outcome::not_found(),
     }
 }
