@@ -10,7 +10,7 @@ use trakt_herald::trakt::{ActionSet, ShowRef, TraktTime};
 
 use crate::support::fake_discord::{
     CommandInvocation, Reply, ReplyKind, BOT_PERMISSIONS, CHANNEL_ID, EMBED_LINKS, GUILD_ID,
-    READ_MESSAGE_HISTORY, SEND_MESSAGES, VIEW_CHANNEL,
+    OTHER_CHANNEL_ID, READ_MESSAGE_HISTORY, SEND_MESSAGES, VIEW_CHANNEL,
 };
 use crate::support::herald::{eventually, Herald, Options, WAIT};
 use crate::v2_polling::{at, comment, episode_item, show_item, twd, v2_options, START, TWD};
@@ -291,5 +291,73 @@ async fn follow_with_a_ping_stores_it_and_refuses_unmentionable_roles_and_everyo
         .channel_follows(ChannelId(CHANNEL_ID))
         .expect("follows");
     assert_eq!(after[0].delivery, subs[0].delivery);
-    let _ = EMBED_LINKS;
+}
+
+#[tokio::test]
+async fn the_channel_option_follows_elsewhere_after_checking_the_bots_permissions_there() {
+    let bot = Herald::start_with(quiet_poller()).await;
+    bot.discord.deny_bot_in(OTHER_CHANNEL_ID, EMBED_LINKS);
+    let elsewhere = || {
+        CommandInvocation::new("follow")
+            .option("show", "the-walking-dead")
+            .channel_option("channel", OTHER_CHANNEL_ID, 0)
+    };
+    // Where it is typed the bot may do everything; there it lacks Embed Links.
+    let got = replies(&bot, elsewhere()).await;
+    assert_eq!(got.len(), 1, "{got:#?}");
+    let text = got[0].content.clone().unwrap_or_default();
+    assert!(got[0].ephemeral, "{got:#?}");
+    assert!(
+        text.contains(&format!("<#{OTHER_CHANNEL_ID}>")) && text.contains("**Embed Links**"),
+        "{text}"
+    );
+    let there = |bot: &Herald| {
+        bot.store
+            .channel_follows(ChannelId(OTHER_CHANNEL_ID))
+            .expect("follows")
+            .len()
+    };
+    assert_eq!(there(&bot), 0);
+
+    bot.discord.deny_bot_in(OTHER_CHANNEL_ID, 0);
+    let got = replies(&bot, elsewhere()).await;
+    let public: Vec<&Reply> = got.iter().filter(|r| !r.ephemeral).collect();
+    assert_eq!(public.len(), 1, "{got:#?}");
+    let text = public[0].content.clone().unwrap_or_default();
+    assert!(
+        text.contains(&format!("<#{OTHER_CHANNEL_ID}> now follows")),
+        "{text}"
+    );
+    assert_eq!((there(&bot), follows_here(&bot)), (1, 0));
+
+    // /follows, /pause and /unfollow act on the channel the option names.
+    let list = replies(
+        &bot,
+        CommandInvocation::new("follows").channel_option("channel", OTHER_CHANNEL_ID, 0),
+    )
+    .await;
+    let listed = list[0].embeds[0]["description"].to_string();
+    assert!(listed.contains("the-walking-dead"), "{list:#?}");
+    let paused = replies(
+        &bot,
+        CommandInvocation::new("pause")
+            .option("follow", "the-walking-dead")
+            .channel_option("channel", OTHER_CHANNEL_ID, 0),
+    )
+    .await;
+    assert!(!paused[0].ephemeral, "{paused:#?}");
+    let sub = &bot
+        .store
+        .channel_follows(ChannelId(OTHER_CHANNEL_ID))
+        .expect("follows")[0];
+    assert!(!sub.state.is_active(), "{sub:?}");
+    let gone = replies(
+        &bot,
+        CommandInvocation::new("unfollow")
+            .option("show", "the-walking-dead")
+            .channel_option("channel", OTHER_CHANNEL_ID, 0),
+    )
+    .await;
+    assert!(!gone[0].ephemeral, "{gone:#?}");
+    assert_eq!(there(&bot), 0);
 }

@@ -15,6 +15,7 @@
 //! Every wait takes a timeout and wakes on state changes, never on sleeps.
 
 mod gateway;
+mod guild;
 mod history;
 pub mod limits;
 mod objects;
@@ -445,6 +446,9 @@ pub struct State {
     session_shards: HashMap<String, u64>,
     /// Identified gateway connections still open, by shard id.
     pub open_shards: BTreeMap<u64, u64>,
+    /// Permissions denied to the bot (a member overwrite) in a channel; see
+    /// [`FakeDiscord::deny_bot_in`].
+    pub bot_denied: HashMap<u64, u64>,
 }
 
 impl std::fmt::Debug for GatewayCommand {
@@ -633,6 +637,15 @@ impl FakeDiscord {
             Fault::Forbidden { code: 50001 },
             Times::Forever,
         );
+    }
+
+    /// `GET /channels/{channel_id}` answers with a member overwrite denying
+    /// the bot `deny` there (the bot otherwise has [`BOT_PERMISSIONS`] in every
+    /// channel, from @everyone).
+    pub fn deny_bot_in(&self, channel_id: u64, deny: u64) {
+        self.shared.update(|state| {
+            state.bot_denied.insert(channel_id, deny);
+        });
     }
 
     /// Removes every injected fault.
