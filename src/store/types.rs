@@ -100,7 +100,7 @@ impl Delivery {
     /// The role a message with an activity of `action` pings, if any.
     pub fn ping_for(&self, action: Action) -> Option<RoleId> {
         self.ping
-            .filter(|_| self.ping_on.map_or(true, |on| on.contains(action)))
+            .filter(|_| self.ping_on.is_none_or(|on| on.contains(action)))
     }
 }
 

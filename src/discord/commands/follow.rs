@@ -17,6 +17,10 @@ use crate::store::{Delivery, FollowOutcome, NewFollow, StoreError};
 use crate::trakt::{Source, TraktClient};
 
 /// Follow a show in this channel: its Trakt activity will be posted here.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "poise turns each parameter into one slash-command option"
+)]
 #[poise::command(
     slash_command,
     guild_only,
