@@ -2,7 +2,9 @@
 //! the channel has nothing left. Every store call runs on the blocking pool
 //! (`Store::blocking`); the channel's pacing and the global budget are taken
 //! before the in-flight marker is written; a batch whose last attempt's outcome
-//! is unknown is first looked for in the channel's history.
+//! is unknown is first looked for in the channel's history. A batch ends where
+//! the follows' message settings change (`profile`): its ping, quiet flag and
+//! crosspost apply to all of it.
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;

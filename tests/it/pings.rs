@@ -17,7 +17,7 @@ use crate::v2_polling::{at, comment, episode_item, show_item, twd, v2_options, S
 
 const ROLE: u64 = 1_100_000_000_000_000_555;
 
-fn follow_twd_with(bot: &Herald, delivery: Delivery) {
+fn follow_twd_with(bot: &Herald, actions: &str, delivery: Delivery) {
     bot.store
         .follow_with(
             NewFollow {
@@ -26,7 +26,7 @@ fn follow_twd_with(bot: &Herald, delivery: Delivery) {
                 show: ShowRef::Trakt(TWD),
                 title: "The Walking Dead".to_owned(),
                 slug: Some("the-walking-dead".to_owned()),
-                actions: ActionSet::all(),
+                actions: ActionSet::parse(actions).expect("actions"),
                 created_by: UserId(7),
                 now: 1,
                 start_watermark: Some(TraktTime(START)),
@@ -53,8 +53,10 @@ const HOSTILE: &str = "@everyone @here <@&1100000000000000555> <@110000000000000
 #[tokio::test]
 async fn a_role_ping_comes_only_with_its_actions_and_nothing_else_ever_pings() {
     let bot = Herald::start_with(v2_options()).await;
+    // Comments only: the fake's watchers would add a message of their own.
     follow_twd_with(
         &bot,
+        "shout,review",
         Delivery {
             ping: Some(RoleId(ROLE)),
             ping_on: Some(ActionSet::parse("review").expect("actions")),
@@ -126,6 +128,7 @@ async fn a_quiet_follow_is_silent_and_a_published_one_is_crossposted() {
     let bot = Herald::start_with(v2_options()).await;
     follow_twd_with(
         &bot,
+        "shout",
         Delivery {
             ping: None,
             ping_on: None,
