@@ -258,3 +258,83 @@ pub(super) fn capitalized(text: &str) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn here(kind: ChannelType) -> Target {
+        Target {
+            channel: ChannelId(5),
+            here: true,
+            kind: Some(kind),
+        }
+    }
+
+    #[test]
+    fn ping_on_needs_a_ping_and_all_means_every_action() {
+        let o = NotifyOptions {
+            ping_on: Some("review".into()),
+            ..NotifyOptions::default()
+        };
+        let e = delivery(
+            GuildId(1),
+            &o,
+            &here(ChannelType::Text),
+            Permissions::empty(),
+        )
+        .expect_err("no role")
+        .to_string();
+        assert!(e.contains("give a role in `ping`"), "{e}");
+        let o = NotifyOptions {
+            quiet: Some(true),
+            ..NotifyOptions::default()
+        };
+        let d = delivery(
+            GuildId(1),
+            &o,
+            &here(ChannelType::Text),
+            Permissions::empty(),
+        )
+        .expect("quiet");
+        assert_eq!(
+            d,
+            Delivery {
+                quiet: true,
+                ..Delivery::default()
+            }
+        );
+        assert_eq!(describe_delivery(&d), " (posts are silent)");
+        let o = NotifyOptions {
+            publish: Some(true),
+            ..NotifyOptions::default()
+        };
+        let d = delivery(
+            GuildId(1),
+            &o,
+            &here(ChannelType::News),
+            Permissions::empty(),
+        )
+        .expect("news");
+        assert!(d.publish);
+    }
+
+    #[test]
+    fn the_refusal_names_the_place_and_each_missing_permission() {
+        let elsewhere = Target {
+            channel: ChannelId(42),
+            here: false,
+            kind: None,
+        };
+        assert_eq!(elsewhere.place(), "<#42>");
+        assert_eq!(
+            capitalized(&here(ChannelType::Text).place()),
+            "This channel"
+        );
+        let text = missing_text("<#42>", &["Embed Links", "Read Message History"]);
+        assert!(
+            text.starts_with("I cannot post in <#42>: I am missing **Embed Links**, **Read Message History** there."),
+            "{text}"
+        );
+    }
+}
