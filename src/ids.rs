@@ -47,6 +47,14 @@ snowflake!(
     UserId
 );
 snowflake!(
+    /// A Discord role (a follow's ping).
+    RoleId
+);
+snowflake!(
+    /// A Discord message.
+    MessageId
+);
+snowflake!(
     /// A pending delivery in the outbox; monotonic across restarts.
     OutboxId
 );

@@ -2,20 +2,23 @@
 //! the channel has nothing left. Every store call runs on the blocking pool
 //! (`Store::blocking`); the channel's pacing and the global budget are taken
 //! before the in-flight marker is written; a batch whose last attempt's outcome
-//! is unknown is first looked for in the channel's history.
+//! is unknown is first looked for in the channel's history. A batch ends where
+//! the follows' message settings change (`profile`): its ping, quiet flag and
+//! crosspost apply to all of it.
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::alert;
 use super::decide::{backoff, decide, Decision};
+use super::profile::{profiles, uniform_prefix, Profile};
 use super::readback::{already_posted, READ_BACK_LIMIT};
 use super::{first_message, links, nonce_for, Shared, BATCH};
 use crate::clock::unix_now;
 use crate::discord::rest::SendError;
 use crate::format;
 use crate::format::buttons::ActionRow;
-use crate::ids::{ChannelId, OutboxId};
+use crate::ids::{ChannelId, MessageId, OutboxId};
 use crate::metrics::RateScope;
 use crate::store::{InFlight, StoreError};
 
@@ -38,6 +41,8 @@ struct Batch {
     nonce: String,
     /// Not yet recorded as in flight (a new batch).
     fresh: bool,
+    /// Ping, quiet, publish: the same for every entry of the batch.
+    profile: Profile,
 }
 
 /// The per-channel loop state.
@@ -125,13 +130,16 @@ impl ChannelTask {
         }
         let body = message
             .to_request(Some(batch.nonce))
-            .with_components(batch.links);
+            .with_components(batch.links)
+            .notifying(batch.profile.notify);
         let result = self
             .shared
             .deliverer
             .rest
-            .create_message(channel, &body)
+            .post_message(channel, &body)
             .await;
+        let posted = result.as_ref().ok().copied().flatten();
+        let result = result.map(|_| ());
         if matches!(result, Err(SendError::Transient { .. })) {
             self.failures += 1;
         } else if result.is_ok() {
@@ -139,7 +147,30 @@ impl ChannelTask {
         }
         let decision = decide(&result, self.failures);
         self.known_unposted = matches!(decision, Decision::Wait { .. });
-        self.carry_out(decision, result.err(), sent_ids).await
+        let accepted = matches!(decision, Decision::Ack);
+        let step = self.carry_out(decision, result.err(), sent_ids).await?;
+        if accepted && batch.profile.publish {
+            self.publish(posted).await;
+        }
+        Ok(step)
+    }
+
+    /// Crosspost the message just accepted (a follow with `publish`). Once:
+    /// a failure (not an announcement channel, Discord's crosspost limit) is
+    /// logged and the message stays posted in the channel.
+    async fn publish(&self, posted: Option<MessageId>) {
+        let channel = self.channel;
+        let Some(message) = posted else {
+            tracing::warn!(%channel, "delivery: Discord did not say which message it created; not publishing it");
+            return;
+        };
+        tokio::select! {
+            _ = self.cancel.cancelled() => return,
+            _ = self.shared.deliverer.pacer.acquire() => {}
+        }
+        if let Err(e) = self.shared.deliverer.rest.crosspost(channel, message).await {
+            tracing::warn!(%channel, %message, error = %e, "delivery: could not publish the message");
+        }
     }
 
     /// Do what [`decide`] said.
@@ -298,17 +329,20 @@ impl ChannelTask {
     async fn next_batch(&mut self) -> Result<Option<Batch>, StoreError> {
         let channel = self.channel;
         let store = self.shared.deliverer.store.clone();
-        let (flight, entries) = store
+        let (flight, entries, subs) = store
             .blocking(move |s| match s.in_flight(channel)? {
                 Some(flight) => {
                     let entries = s.entries(channel, &flight.ids)?;
-                    Ok((Some(flight), entries))
+                    Ok((Some(flight), entries, s.channel_follows(channel)?))
                 }
-                None => Ok((None, Vec::new())),
+                None => Ok((None, Vec::new(), Vec::new())),
             })
             .await?;
         if let Some(flight) = flight {
             if !entries.is_empty() {
+                // Cut by profile when it was recorded: the first entry's
+                // profile is the whole batch's (settings may have changed since).
+                let (_, profile) = uniform_prefix(&profiles(&entries[..1], &subs));
                 let message = first_message(&entries);
                 return Ok(Some(Batch {
                     ids: entries.iter().map(|e| e.id).collect(),
@@ -316,16 +350,23 @@ impl ChannelTask {
                     message,
                     nonce: flight.nonce,
                     fresh: false,
+                    profile,
                 }));
             }
             // Everything in it was dropped meanwhile (unfollow): forget it.
             self.ack(Vec::new()).await?;
         }
         self.known_unposted = false;
-        let entries = store.blocking(move |s| s.pending(channel, BATCH)).await?;
+        let (mut entries, subs) = store
+            .blocking(move |s| Ok((s.pending(channel, BATCH)?, s.channel_follows(channel)?)))
+            .await?;
         if entries.is_empty() {
             return Ok(None);
         }
+        // One message, one profile: a ping never covers an activity that
+        // did not ask for it.
+        let (same, profile) = uniform_prefix(&profiles(&entries, &subs));
+        entries.truncate(same);
         // Only what fits one message goes in flight, so a resend is identical.
         let message = first_message(&entries);
         let fits = message.as_ref().map_or(1, |m| m.embeds.len());
@@ -336,6 +377,7 @@ impl ChannelTask {
             links: links(message.as_ref(), &entries),
             message,
             fresh: true,
+            profile,
         }))
     }
 }

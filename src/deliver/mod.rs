@@ -6,6 +6,7 @@
 //! - [`decide`]: the pure decision on a send's result.
 //! - [`readback`]: the pure content match of a batch against the channel's history.
 //! - `channel`: the per-channel task that carries it out.
+//! - [`profile`]: the pure per-entry ping / quiet / publish decision and where a batch ends.
 //! - `alert`: the one alert in the server's alerts channel when a channel is disabled.
 //!
 //! Exactly once, as a channel sees it: before a send, the batch (entry ids and a
@@ -26,6 +27,7 @@
 mod alert;
 mod channel;
 pub mod decide;
+pub mod profile;
 pub mod readback;
 mod supervisor;
 

@@ -3,14 +3,15 @@
 //! proxy base, so deliveries go through this small client: it classifies every
 //! answer into a `SendError` the delivery worker can act on. It also reads a
 //! channel's recent messages back (delivery's check for a message whose answer
-//! was lost) and the bot's own user id.
+//! was lost), the bot's own user id, and crossposts a message of an
+//! announcement channel (a follow with `publish`).
 
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, AUTHORIZATION};
 use serde::Serialize;
 
-use crate::ids::{ChannelId, UserId};
+use crate::ids::{ChannelId, MessageId, UserId};
 
 /// How a message send failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -91,6 +92,16 @@ impl DiscordRest {
         channel: ChannelId,
         body: &B,
     ) -> Result<(), SendError> {
+        self.post_message(channel, body).await.map(|_| ())
+    }
+
+    /// POST one message to a channel; the id Discord gave it (`None` when
+    /// the answer did not say).
+    pub async fn post_message<B: Serialize + ?Sized>(
+        &self,
+        channel: ChannelId,
+        body: &B,
+    ) -> Result<Option<MessageId>, SendError> {
         let url = format!("{}/api/v10/channels/{channel}/messages", self.base);
         let response =
             self.http
@@ -103,12 +114,40 @@ impl DiscordRest {
                 })?;
         let status = response.status();
         if status.is_success() {
+            let posted: Option<Posted> = response.json().await.ok();
+            return Ok(posted.map(|p| p.id));
+        }
+        let header_retry = retry_after_header(response.headers());
+        let body: ErrorBody = response.json().await.unwrap_or_default();
+        Err(classify(status.as_u16(), body, header_retry))
+    }
+
+    /// Publish a message of an announcement channel to the channels that
+    /// follow it (`POST /channels/{id}/messages/{id}/crosspost`).
+    pub async fn crosspost(&self, channel: ChannelId, message: MessageId) -> Result<(), SendError> {
+        let url = format!(
+            "{}/api/v10/channels/{channel}/messages/{message}/crosspost",
+            self.base
+        );
+        let transient = |e: reqwest::Error| SendError::Transient {
+            reason: e.without_url().to_string(),
+        };
+        let response = self.http.post(url).send().await.map_err(transient)?;
+        let status = response.status();
+        if status.is_success() {
             return Ok(());
         }
         let header_retry = retry_after_header(response.headers());
         let body: ErrorBody = response.json().await.unwrap_or_default();
         Err(classify(status.as_u16(), body, header_retry))
     }
+}
+
+/// The part of a created message delivery needs back.
+#[derive(serde::Deserialize)]
+struct Posted {
+    #[serde(with = "snowflake_str")]
+    id: MessageId,
 }
 
 /// A message as `GET /channels/{id}/messages` returns it: the parts delivery
@@ -136,9 +175,10 @@ pub struct PostedAuthor {
 mod snowflake_str {
     use serde::{Deserialize, Deserializer};
 
-    use crate::ids::UserId;
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<UserId, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>, T: std::str::FromStr>(d: D) -> Result<T, D::Error>
+    where
+        T::Err: std::fmt::Display,
+    {
         let text = String::deserialize(d)?;
         text.parse().map_err(serde::de::Error::custom)
     }

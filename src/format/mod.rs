@@ -6,6 +6,7 @@
 //! - [`pack`]: embeds → [`Message`]s (≤ 10 embeds, ≤ 6000 characters each).
 //! - [`Message::to_request`]: the JSON body, mentions disabled, optional nonce.
 //! - [`buttons`]: the link buttons of a message about one show.
+//! - [`ping`]: a follow's role ping or quiet flag on a message body.
 //! - [`alert`]: the alert posted when delivery disables a channel's follows.
 
 pub mod alert;
@@ -13,6 +14,7 @@ pub mod buttons;
 mod embed;
 mod links;
 mod pack;
+pub mod ping;
 mod render;
 mod text;
 

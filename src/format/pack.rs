@@ -28,6 +28,8 @@ impl Message {
     pub fn to_request(&self, nonce: Option<String>) -> CreateMessage {
         let nonce = nonce.map(|n| fit_nonce(&n));
         CreateMessage {
+            content: None,
+            flags: 0,
             embeds: self.embeds.clone(),
             components: Vec::new(),
             allowed_mentions: AllowedMentions::none(),
@@ -40,6 +42,12 @@ impl Message {
 /// The create-message request body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CreateMessage {
+    /// Only ever a role mention ([`super::ping`]); left out when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// Message flags ([`super::ping`]: suppress notifications); left out when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub flags: u64,
     pub embeds: Vec<Embed>,
     /// Link buttons ([`super::buttons`]); left out when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -62,12 +70,22 @@ impl CreateMessage {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct AllowedMentions {
     pub parse: Vec<MentionKind>,
+    /// The roles that may ping (ids as strings); left out when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl AllowedMentions {
     /// Nothing pings: `{"parse": []}`.
     pub fn none() -> Self {
-        AllowedMentions { parse: Vec::new() }
+        AllowedMentions {
+            parse: Vec::new(),
+            roles: Vec::new(),
+        }
     }
 }
 

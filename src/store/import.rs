@@ -349,6 +349,7 @@ mod tests {
             created_at: 1,
             state: super::super::types::SubState::Active,
             since: None,
+            delivery: Default::default(),
         };
         let subs = vec![
             sub("a", 1),

@@ -94,8 +94,8 @@ pub use import::{ImportProgress, IMPORT_CHUNK, MAX_TITLE_CHARS};
 pub use schema::SCHEMA_VERSION;
 pub use stats::FollowCounts;
 pub use types::{
-    CommitStats, DisableStats, Feed, FollowOutcome, InFlight, NewFollow, OutboxEntry, PollCommit,
-    PollItem, ShowFollowers, ShowState, StoreError, SubState, Subscription, V2Marks,
+    CommitStats, Delivery, DisableStats, Feed, FollowOutcome, InFlight, NewFollow, OutboxEntry,
+    PollCommit, PollItem, ShowFollowers, ShowState, StoreError, SubState, Subscription, V2Marks,
 };
 pub use user_types::{
     NewUserFollow, Profile, ShowFilter, UserCommit, UserFollowers, UserItem, UserMarks, UserState,

@@ -10,7 +10,7 @@
 //! forward to that time, so nothing from the pause is posted.
 
 use super::{decode, import, keys, sub_at, Plan, Store, StoreError, TreeId};
-use super::{FollowOutcome, NewFollow, SubState, Subscription};
+use super::{Delivery, FollowOutcome, NewFollow, SubState, Subscription};
 use crate::ids::{ChannelId, GuildId};
 use crate::trakt::{ShowRef, TraktTime};
 
@@ -172,7 +172,18 @@ impl Store {
     ///   show no one else actively follows, so the poller starts it afresh.
     /// - A blank title is replaced by the show's slug or id, a long one cut to
     ///   [`MAX_TITLE_CHARS`](super::MAX_TITLE_CHARS), so that every export imports again.
-    pub fn follow(&self, mut f: NewFollow) -> Result<FollowOutcome, StoreError> {
+    /// - A re-follow keeps the subscription's [`Delivery`] settings.
+    pub fn follow(&self, f: NewFollow) -> Result<FollowOutcome, StoreError> {
+        self.follow_with(f, None)
+    }
+
+    /// [`Store::follow`], and set the subscription's message settings (a
+    /// re-follow replaces them) when `delivery` is given. One transaction.
+    pub fn follow_with(
+        &self,
+        mut f: NewFollow,
+        delivery: Option<Delivery>,
+    ) -> Result<FollowOutcome, StoreError> {
         f.title = import::clean_title(&f.title, &f.show);
         let at = f.start_watermark;
         let _w = self.lock();
@@ -198,6 +209,7 @@ impl Store {
                     title: f.title.clone(),
                     slug: f.slug.clone().or_else(|| old.slug.clone()),
                     actions: f.actions,
+                    delivery: delivery.unwrap_or(old.delivery),
                     ..old.clone()
                 };
                 if old.state.is_active() {
@@ -222,6 +234,7 @@ impl Store {
                     created_at: f.now,
                     state: SubState::Active,
                     since: at,
+                    delivery: delivery.unwrap_or_default(),
                 };
                 Self::plan_put_sub(&mut plan, &sub, None)?;
                 self.plan_start(&mut plan, &f.show, f.channel, at, true)?;

@@ -4,9 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::activity::Activity;
-use crate::ids::{ChannelId, GuildId, OutboxId, UserId};
+use crate::ids::{ChannelId, GuildId, OutboxId, RoleId, UserId};
 use crate::schedule::Record;
-use crate::trakt::{ActionSet, ActivityKey, ShowRef, TraktTime};
+use crate::trakt::{Action, ActionSet, ActivityKey, ShowRef, TraktTime};
 
 /// Everything that can go wrong at the store boundary.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +69,40 @@ pub struct Subscription {
     /// poll overlap reaches back before it) is never posted to this channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<TraktTime>,
+    /// How this follow's messages are sent: role ping, quiet, publish.
+    #[serde(default, skip_serializing_if = "Delivery::is_default")]
+    pub delivery: Delivery,
+}
+
+/// A follow's message settings (`/follow ping:@role ping_on:… quiet:… publish:…`).
+/// The default pings nobody, notifies as usual and does not crosspost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Delivery {
+    /// The role a message carrying one of `ping_on` mentions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ping: Option<RoleId>,
+    /// The actions that ping; `None`: all of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ping_on: Option<ActionSet>,
+    /// Messages without a ping carry the suppress-notifications flag.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub quiet: bool,
+    /// Crosspost each message (announcement channels).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub publish: bool,
+}
+
+impl Delivery {
+    pub fn is_default(&self) -> bool {
+        *self == Delivery::default()
+    }
+
+    /// The role a message with an activity of `action` pings, if any.
+    pub fn ping_for(&self, action: Action) -> Option<RoleId> {
+        self.ping
+            .filter(|_| self.ping_on.is_none_or(|on| on.contains(action)))
+    }
 }
 
 /// Whether a subscription is delivered to.

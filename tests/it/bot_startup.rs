@@ -62,7 +62,18 @@ async fn connects_and_registers_its_commands() {
             )
         })
         .collect();
-    assert_eq!(options, [("show", true), ("actions", false)]);
+    assert_eq!(
+        options,
+        [
+            ("show", true),
+            ("actions", false),
+            ("channel", false),
+            ("ping", false),
+            ("ping_on", false),
+            ("quiet", false),
+            ("publish", false)
+        ]
+    );
     let unfollow = commands
         .iter()
         .find(|c| c["name"] == "unfollow")

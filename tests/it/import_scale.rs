@@ -44,6 +44,7 @@ fn sub(show: usize, channel: u64, variant: u64) -> Subscription {
         _ => SubState::Active,
     };
     Subscription {
+        delivery: Default::default(),
         guild: GuildId(1 + channel / 10),
         channel: ChannelId(10_000 + channel),
         show: show_ref,

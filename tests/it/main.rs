@@ -29,6 +29,7 @@ mod trakt_v2_client;
 mod trakt_v2_endpoints;
 mod v2_commands;
 
+mod pings;
 mod trakt_v2_schema;
 mod v2_crash;
 mod v2_failures;

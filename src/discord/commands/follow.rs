@@ -3,17 +3,24 @@
 //! The v1 path is here; the v2 path (resolving what was typed to a Trakt id,
 //! the actions v2 offers) is in `follow_v2`, the show autocomplete in `complete`.
 
+use poise::serenity_prelude as serenity;
 use poise::CreateReply;
+
+use super::target::{self, capitalized, describe_delivery, Target};
 
 use super::complete::autocomplete_show;
 use super::{describe_actions, ids, parse_actions, parse_v1_show, reply_public, trakt_error};
 use super::{with_deferral, CommandError, Context};
 use crate::clock::unix_now;
 use crate::format;
-use crate::store::{FollowOutcome, NewFollow, StoreError};
+use crate::store::{Delivery, FollowOutcome, NewFollow, StoreError};
 use crate::trakt::{Source, TraktClient};
 
 /// Follow a show in this channel: its Trakt activity will be posted here.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "poise turns each parameter into one slash-command option"
+)]
 #[poise::command(
     slash_command,
     guild_only,
@@ -27,20 +34,58 @@ pub async fn follow(
     show: String,
     #[description = "Comma list: watching, scrobble, checkin, seen, collection, rating, watchlist, shout, review, created, item_added (default: all)"]
     actions: Option<String>,
+    #[description = "Where to post (default: this channel)"]
+    #[channel_types("Text", "News", "PublicThread", "PrivateThread", "NewsThread")]
+    channel: Option<serenity::PartialChannel>,
+    #[description = "A role to mention in posts (default: nobody is pinged)"] ping: Option<
+        serenity::Role,
+    >,
+    #[description = "Comma list of the actions that ping the role (default: all)"] ping_on: Option<
+        String,
+    >,
+    #[description = "Send posts without a ping silently (no notification)"] quiet: Option<bool>,
+    #[description = "Announcement channels: publish each post to the servers following it"]
+    publish: Option<bool>,
 ) -> Result<(), CommandError> {
+    let (guild, _, _) = ids(ctx)?;
+    let target = target::target(ctx, channel.as_ref());
+    let have = target::check_can_post(ctx, guild, &target).await?;
+    let options = target::NotifyOptions {
+        ping,
+        ping_on,
+        quiet,
+        publish,
+    };
+    let delivery = target::delivery(guild, &options, &target, have)?;
+    let args = FollowArgs {
+        show: &show,
+        actions: actions.as_deref(),
+        target,
+        delivery,
+    };
     match &ctx.data().source {
-        Source::V1(client) => follow_v1(ctx, client, &show, actions.as_deref()).await,
-        Source::V2(v2) => super::follow_v2::follow(ctx, v2, &show, actions.as_deref()).await,
+        Source::V1(client) => follow_v1(ctx, client, args).await,
+        Source::V2(v2) => super::follow_v2::follow(ctx, v2, args).await,
     }
+}
+
+/// `/follow`'s options once the place and the notifications are checked.
+pub(super) struct FollowArgs<'a> {
+    pub show: &'a str,
+    pub actions: Option<&'a str>,
+    pub target: Target,
+    pub delivery: Delivery,
 }
 
 async fn follow_v1(
     ctx: Context<'_>,
     client: &TraktClient,
-    show: &str,
-    actions: Option<&str>,
+    args: FollowArgs<'_>,
 ) -> Result<(), CommandError> {
-    let (guild, channel, user) = ids(ctx)?;
+    let (guild, _, user) = ids(ctx)?;
+    let (show, actions) = (args.show, args.actions);
+    let channel = args.target.channel;
+    let delivery = args.delivery;
     let show = parse_v1_show(show)?;
     let actions = parse_actions(actions)?;
     let data = ctx.data();
@@ -86,19 +131,21 @@ async fn follow_v1(
     let outcome = data
         .store
         .blocking(move |s| {
-            let outcome = s.follow(follow)?;
+            let outcome = s.follow_with(follow, Some(delivery))?;
             s.flush()?;
             Ok(outcome)
         })
         .await?;
     let shown = format::escape_markdown(&title);
+    let (place, notes) = (args.target.place(), describe_delivery(&delivery));
     let text = match outcome {
         FollowOutcome::Created => format!(
-            "📺 This channel now follows **{shown}** (`{show}`) for {}.",
+            "📺 {} now follows **{shown}** (`{show}`) for {}{notes}.",
+            capitalized(&place),
             describe_actions(actions)
         ),
         FollowOutcome::Updated { previous } => format!(
-            "📺 Updated: this channel follows **{shown}** (`{show}`) for {} (was: {}).",
+            "📺 Updated: {place} follows **{shown}** (`{show}`) for {}{notes} (was: {}).",
             describe_actions(actions),
             describe_actions(previous)
         ),

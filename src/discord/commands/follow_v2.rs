@@ -6,7 +6,9 @@
 
 use poise::CreateReply;
 
+use super::follow::FollowArgs;
 use super::matching::find_follow;
+use super::target::{capitalized, describe_delivery};
 use super::v2::{ensure_key, parse_show, plan_actions, resolve_error, V2Actions};
 use super::{describe_actions, ids, parse_actions, reply_public, with_deferral};
 use super::{CommandError, Context};
@@ -19,10 +21,12 @@ use crate::trakt::{ShowRef, V2Source};
 pub(super) async fn follow(
     ctx: Context<'_>,
     v2: &V2Source,
-    typed: &str,
-    actions: Option<&str>,
+    args: FollowArgs<'_>,
 ) -> Result<(), CommandError> {
-    let (guild, channel, user) = ids(ctx)?;
+    let (guild, _, user) = ids(ctx)?;
+    let (typed, actions) = (args.show, args.actions);
+    let channel = args.target.channel;
+    let delivery = args.delivery;
     let input = parse_show(typed)?;
     let plan = plan_actions(parse_actions(actions)?)?;
     ensure_key(v2)?;
@@ -65,35 +69,60 @@ pub(super) async fn follow(
     let outcome = data
         .store
         .blocking(move |s| {
-            let outcome = s.follow(follow)?;
+            let outcome = s.follow_with(follow, Some(delivery))?;
             s.flush()?;
             Ok(outcome)
         })
         .await?;
-    let text = confirmation(&title, &slug, &plan, outcome);
+    let place = Place {
+        name: args.target.place(),
+        notes: describe_delivery(&delivery),
+    };
+    let text = confirmation(&title, &slug, &plan, outcome, &place);
     reply_public(ctx, deferred, CreateReply::default().content(text)).await
 }
 
 /// The public confirmation: the show, what is followed, what was left out.
-fn confirmation(title: &str, slug: &str, plan: &V2Actions, outcome: FollowOutcome) -> String {
+fn confirmation(
+    title: &str,
+    slug: &str,
+    plan: &V2Actions,
+    outcome: FollowOutcome,
+    place: &Place,
+) -> String {
     let shown = format::escape_markdown(title);
     let what = plan.describe();
     let note = plan.note();
+    let (name, notes) = (&place.name, &place.notes);
     match outcome {
-        FollowOutcome::Created => {
-            format!("📺 This channel now follows **{shown}** (`{slug}`) for {what}.{note}")
-        }
+        FollowOutcome::Created => format!(
+            "📺 {} now follows **{shown}** (`{slug}`) for {what}{notes}.{note}",
+            capitalized(name)
+        ),
         FollowOutcome::Updated { previous } => format!(
-            "📺 Updated: this channel follows **{shown}** (`{slug}`) for {what} (was: {}).{note}",
+            "📺 Updated: {name} follows **{shown}** (`{slug}`) for {what}{notes} (was: {}).{note}",
             describe_actions(previous)
         ),
     }
+}
+
+/// Where the follow is, and what its confirmation says about notifications.
+struct Place {
+    name: String,
+    notes: String,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::trakt::ActionSet;
+
+    fn here() -> Place {
+        Place {
+            name: "this channel".into(),
+            notes: String::new(),
+        }
+    }
 
     #[test]
     fn the_confirmation_names_the_show_the_actions_and_what_was_left_out() {
@@ -103,6 +132,7 @@ mod tests {
             "the-walking-dead",
             &plan,
             FollowOutcome::Created,
+            &here(),
         );
         assert_eq!(
             text,
@@ -116,6 +146,7 @@ mod tests {
             FollowOutcome::Updated {
                 previous: ActionSet::parse("shout").expect("shout"),
             },
+            &here(),
         );
         assert!(text.starts_with("📺 Updated:"), "{text}");
         assert!(

@@ -12,8 +12,15 @@ use crate::store::SubState;
 
 /// List the shows this channel follows.
 #[poise::command(slash_command, guild_only, ephemeral)]
-pub async fn follows(ctx: Context<'_>) -> Result<(), CommandError> {
-    let (_, channel, _) = ids(ctx)?;
+pub async fn follows(
+    ctx: Context<'_>,
+    #[description = "The channel to list (default: this channel)"]
+    #[channel_types("Text", "News", "PublicThread", "PrivateThread", "NewsThread")]
+    channel: Option<serenity::PartialChannel>,
+) -> Result<(), CommandError> {
+    ids(ctx)?;
+    let target = super::target::target(ctx, channel.as_ref());
+    let channel = target.channel;
     let (subs, users) = ctx
         .data()
         .store
@@ -27,7 +34,10 @@ pub async fn follows(ctx: Context<'_>) -> Result<(), CommandError> {
     if subs.is_empty() && users.is_empty() {
         ctx.send(
             CreateReply::default()
-                .content("This channel follows no show yet. A moderator can add one with /follow.")
+                .content(format!(
+                    "{} follows no show yet. A moderator can add one with /follow.",
+                    super::target::capitalized(&target.place())
+                ))
                 .ephemeral(true),
         )
         .await?;
@@ -49,14 +59,23 @@ pub async fn follows(ctx: Context<'_>) -> Result<(), CommandError> {
             describe_actions(s.actions),
             state
         ));
+        if !s.delivery.is_default() {
+            let notes = super::target::describe_delivery(&s.delivery);
+            if let Some(last) = lines.last_mut() {
+                last.push_str(&notes);
+            }
+        }
     }
     lines.extend(users.iter().map(super::follow_user::follows_line));
     let description = format::truncate(&lines.join("\n"), format::limits::DESCRIPTION);
     let embed = serenity::CreateEmbed::new()
-        .title(format!(
-            "Follows in this channel ({})",
-            subs.len() + users.len()
-        ))
+        .title(match target.here {
+            true => format!("Follows in this channel ({})", subs.len() + users.len()),
+            false => format!(
+                "Follows in the chosen channel ({})",
+                subs.len() + users.len()
+            ),
+        })
         .description(description);
     ctx.send(CreateReply::default().embed(embed).ephemeral(true))
         .await?;

@@ -20,6 +20,7 @@ mod help;
 mod matching;
 mod pause;
 mod resume;
+mod target;
 mod unfollow;
 mod v2;
 

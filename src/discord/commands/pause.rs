@@ -3,6 +3,7 @@
 //! dropped. `/resume` starts it again. `follow` autocompletes from the
 //! channel's follows, as `/unfollow` does.
 
+use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
 use super::matching::{find_follow, handle};
@@ -24,8 +25,12 @@ pub async fn pause(
     #[description = "A show this channel follows"]
     #[autocomplete = "autocomplete_followed"]
     follow: String,
+    #[description = "The channel whose follow it is (default: this channel)"]
+    #[channel_types("Text", "News", "PublicThread", "PrivateThread", "NewsThread")]
+    channel: Option<serenity::PartialChannel>,
 ) -> Result<(), CommandError> {
-    let (_, channel, _) = ids(ctx)?;
+    ids(ctx)?;
+    let channel = super::target::target(ctx, channel.as_ref()).channel;
     let store = &ctx.data().store;
     let follows = store.blocking(move |s| s.channel_follows(channel)).await?;
     let Some(before) = find_follow(&follows, &follow).cloned() else {
@@ -99,6 +104,7 @@ mod tests {
             created_at: 0,
             state,
             since: None,
+            delivery: Default::default(),
         }
     }
 

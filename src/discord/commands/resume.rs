@@ -1,6 +1,7 @@
 //! `/resume`: a moderator starts a paused (or disabled) follow of this
 //! channel again, from Trakt's clock now: nothing from the pause is posted.
 
+use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
 use super::matching::find_follow;
@@ -22,8 +23,12 @@ pub async fn resume(
     #[description = "A show this channel follows"]
     #[autocomplete = "autocomplete_followed"]
     follow: String,
+    #[description = "The channel whose follow it is (default: this channel)"]
+    #[channel_types("Text", "News", "PublicThread", "PrivateThread", "NewsThread")]
+    channel: Option<serenity::PartialChannel>,
 ) -> Result<(), CommandError> {
-    let (_, channel, _) = ids(ctx)?;
+    ids(ctx)?;
+    let channel = super::target::target(ctx, channel.as_ref()).channel;
     let data = ctx.data();
     let follows = data
         .store

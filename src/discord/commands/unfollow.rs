@@ -9,7 +9,6 @@ use poise::CreateReply;
 use super::matching::{find_follow, handle};
 use super::{ids, parse_show, CommandError, Context};
 use crate::format;
-use crate::ids::ChannelId;
 use crate::store::Subscription;
 use crate::trakt::Source;
 
@@ -17,7 +16,8 @@ pub(super) async fn autocomplete_followed(
     ctx: Context<'_>,
     partial: &str,
 ) -> serenity::CreateAutocompleteResponse {
-    let channel = ChannelId(ctx.channel_id().get());
+    // The follows of the channel the `channel` option names, if given.
+    let channel = super::target::autocomplete_channel(ctx);
     let follows = ctx
         .data()
         .store
@@ -84,8 +84,12 @@ pub async fn unfollow(
     #[description = "A show this channel follows"]
     #[autocomplete = "autocomplete_followed"]
     show: String,
+    #[description = "The channel whose follow it is (default: this channel)"]
+    #[channel_types("Text", "News", "PublicThread", "PrivateThread", "NewsThread")]
+    channel: Option<serenity::PartialChannel>,
 ) -> Result<(), CommandError> {
-    let (_, channel, _) = ids(ctx)?;
+    ids(ctx)?;
+    let channel = super::target::target(ctx, channel.as_ref()).channel;
     let typed = show;
     let wanted = typed.clone();
     let removed = ctx
@@ -146,7 +150,7 @@ mod tests {
         Subscription {
             slug: None,
             guild: GuildId(1),
-            channel: ChannelId(2),
+            channel: crate::ids::ChannelId(2),
             show: ShowRef::parse(slug).expect("slug"),
             title: title.to_owned(),
             actions: ActionSet::all(),
@@ -154,6 +158,7 @@ mod tests {
             created_at: 0,
             state: SubState::Active,
             since: None,
+            delivery: Default::default(),
         }
     }
 

@@ -14,6 +14,7 @@ mod import;
 mod migration;
 mod outbox;
 mod pause;
+mod pings;
 mod poll;
 mod schedule;
 mod schema;
@@ -142,5 +143,6 @@ pub(super) fn sub_of(channel: u64, show: &str, acts: &str, state: SubState) -> S
         created_at: 5,
         state,
         since: None,
+        delivery: Default::default(),
     }
 }

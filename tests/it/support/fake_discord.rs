@@ -15,6 +15,7 @@
 //! Every wait takes a timeout and wakes on state changes, never on sleeps.
 
 mod gateway;
+mod guild;
 mod history;
 pub mod limits;
 mod objects;
@@ -120,6 +121,13 @@ pub struct CommandInvocation {
     /// In the DM channel: `user` instead of `member`, no `guild_id`.
     pub in_dm: bool,
     pub channel_id: u64,
+    /// The bot's permissions where the command is typed (`app_permissions`).
+    pub app_permissions: u64,
+    /// The type of the channel it is typed in (0 text, 5 announcement, 11 thread).
+    pub channel_kind: u8,
+    /// Options of another type than their JSON value says (7 channel, 8 role),
+    /// with the object `resolved` carries for them.
+    pub resolved: Vec<(String, u8, Value)>,
 }
 
 impl CommandInvocation {
@@ -131,7 +139,47 @@ impl CommandInvocation {
             member: Member::moderator(),
             in_dm: false,
             channel_id: CHANNEL_ID,
+            app_permissions: BOT_PERMISSIONS,
+            channel_kind: 0,
+            resolved: Vec::new(),
         }
+    }
+
+    /// With these bot permissions where it is typed.
+    pub fn with_app_permissions(mut self, permissions: u64) -> Self {
+        self.app_permissions = permissions;
+        self
+    }
+
+    /// Typed in a channel of this type (0 text, 5 announcement, 11 thread).
+    pub fn in_channel_kind(mut self, kind: u8) -> Self {
+        self.channel_kind = kind;
+        self
+    }
+
+    /// A role option (type 8): `resolved.roles` carries the role.
+    pub fn role_option(mut self, name: &str, role_id: u64, mentionable: bool) -> Self {
+        self.options
+            .push((name.to_owned(), Value::String(role_id.to_string())));
+        let role = objects::role(role_id, mentionable);
+        self.resolved.push((name.to_owned(), 8, role));
+        self
+    }
+
+    /// A channel option (type 7) of channel type `kind`; `resolved.channels`
+    /// carries it, with the invoking member's permissions there.
+    pub fn channel_option(mut self, name: &str, channel_id: u64, kind: u8) -> Self {
+        self.options
+            .push((name.to_owned(), Value::String(channel_id.to_string())));
+        let channel = serde_json::json!({
+            "id": channel_id.to_string(),
+            "type": kind,
+            "name": format!("channel-{channel_id}"),
+            "permissions": self.member.permissions.to_string(),
+            "parent_id": null,
+        });
+        self.resolved.push((name.to_owned(), 7, channel));
+        self
     }
 
     /// Adds an option.
@@ -398,6 +446,9 @@ pub struct State {
     session_shards: HashMap<String, u64>,
     /// Identified gateway connections still open, by shard id.
     pub open_shards: BTreeMap<u64, u64>,
+    /// Permissions denied to the bot (a member overwrite) in a channel; see
+    /// [`FakeDiscord::deny_bot_in`].
+    pub bot_denied: HashMap<u64, u64>,
 }
 
 impl std::fmt::Debug for GatewayCommand {
@@ -586,6 +637,15 @@ impl FakeDiscord {
             Fault::Forbidden { code: 50001 },
             Times::Forever,
         );
+    }
+
+    /// `GET /channels/{channel_id}` answers with a member overwrite denying
+    /// the bot `deny` there (the bot otherwise has [`BOT_PERMISSIONS`] in every
+    /// channel, from @everyone).
+    pub fn deny_bot_in(&self, channel_id: u64, deny: u64) {
+        self.shared.update(|state| {
+            state.bot_denied.insert(channel_id, deny);
+        });
     }
 
     /// Removes every injected fault.

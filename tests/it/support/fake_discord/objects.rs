@@ -6,12 +6,9 @@
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use super::{
-    CommandInvocation, Member, APP_ID, BOT_PERMISSIONS, BOT_USER_ID, GUILD_ID, OWNER_USER_ID,
-};
+use super::{CommandInvocation, Member, APP_ID, BOT_USER_ID, GUILD_ID, OWNER_USER_ID};
 
 /// Discord's "guild text" and "DM" channel types.
-const GUILD_TEXT: u8 = 0;
 const DM: u8 = 1;
 /// Message types: a plain message and a reply to a slash command.
 const DEFAULT_MESSAGE: u8 = 0;
@@ -262,7 +259,12 @@ pub fn interaction(spec: &InteractionSpec<'_>) -> Value {
         .options
         .iter()
         .map(|(name, value)| {
-            let mut option = json!({ "name": name, "type": option_type(value), "value": value });
+            let kind = inv
+                .resolved
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .map_or_else(|| option_type(value), |(_, k, _)| *k);
+            let mut option = json!({ "name": name, "type": kind, "value": value });
             if spec.focused == Some(name.as_str()) {
                 option["focused"] = json!(true);
             }
@@ -278,6 +280,15 @@ pub fn interaction(spec: &InteractionSpec<'_>) -> Value {
     if let Some(guild_id) = spec.command_guild {
         data["guild_id"] = json!(guild_id.to_string());
     }
+    let mut resolved = json!({});
+    for (_, kind, object) in &inv.resolved {
+        let (field, id) = (if *kind == 7 { "channels" } else { "roles" }, &object["id"]);
+        let id = id.as_str().unwrap_or_default().to_owned();
+        resolved[field][id] = object.clone();
+    }
+    if !inv.resolved.is_empty() {
+        data["resolved"] = resolved;
+    }
     let mut interaction = json!({
         "id": spec.id.to_string(),
         "application_id": APP_ID.to_string(),
@@ -286,7 +297,7 @@ pub fn interaction(spec: &InteractionSpec<'_>) -> Value {
         "channel_id": inv.channel_id.to_string(),
         "token": spec.token,
         "version": 1,
-        "app_permissions": BOT_PERMISSIONS.to_string(),
+        "app_permissions": inv.app_permissions.to_string(),
         "locale": "en-US",
         "entitlements": [],
         "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
@@ -307,7 +318,7 @@ pub fn interaction(spec: &InteractionSpec<'_>) -> Value {
         interaction["member"] = member(&inv.member);
         interaction["channel"] = json!({
             "id": inv.channel_id.to_string(),
-            "type": GUILD_TEXT,
+            "type": inv.channel_kind,
             "name": "general",
             "guild_id": GUILD_ID.to_string(),
             "permissions": inv.member.permissions.to_string(),
@@ -317,4 +328,22 @@ pub fn interaction(spec: &InteractionSpec<'_>) -> Value {
         interaction["authorizing_integration_owners"] = json!({ "0": GUILD_ID.to_string() });
     }
     interaction
+}
+
+/// A guild role as Discord sends it (`resolved.roles`, `GET /guilds/{id}/roles`).
+pub fn role(id: u64, mentionable: bool) -> Value {
+    json!({
+        "id": id.to_string(),
+        "name": format!("role-{id}"),
+        "color": 0,
+        "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null },
+        "hoist": false,
+        "icon": null,
+        "unicode_emoji": null,
+        "position": 1,
+        "permissions": "0",
+        "managed": false,
+        "mentionable": mentionable,
+        "flags": 0,
+    })
 }

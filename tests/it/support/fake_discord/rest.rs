@@ -294,6 +294,15 @@ fn route(
             Err(_) => Outcome::error(404, 10003, "Unknown Channel"),
         },
         ("GET", ["users", "@me"]) => Outcome::ok(objects::bot_user()),
+        ("GET", ["channels", _] | ["guilds", _, "roles"] | ["guilds", _, "members", _]) => {
+            match super::guild::get(state, &segments) {
+                Some(body) => Outcome::ok(body),
+                None => Outcome::not_found(),
+            }
+        }
+        ("POST", ["channels", channel, "messages", message, "crosspost"]) => {
+            Outcome::ok(json!({ "id": message, "channel_id": channel }))
+        }
         _ => Outcome::not_found(),
     }
 }
