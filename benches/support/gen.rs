@@ -196,6 +196,7 @@ impl Gen {
                     created_at: 1_700_000_000,
                     state: SubState::Active,
                     since: None,
+                    digest: true,
                 });
             }
         }

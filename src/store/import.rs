@@ -299,6 +299,7 @@ mod tests {
             created_at: 1,
             state: super::super::types::SubState::Active,
             since: None,
+            digest: true,
         };
         let subs = vec![
             sub("a", 1),

@@ -68,6 +68,18 @@ pub struct Subscription {
     /// poll overlap reaches back before it) is never posted to this channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<TraktTime>,
+    /// Bursts of this follow are folded into digests (`/follow … digest:`);
+    /// absent (older stores, exports) means on.
+    #[serde(default = "digest_default", skip_serializing_if = "is_digest_default")]
+    pub digest: bool,
+}
+
+fn digest_default() -> bool {
+    true
+}
+
+fn is_digest_default(on: &bool) -> bool {
+    *on
 }
 
 /// Whether a subscription is delivered to.

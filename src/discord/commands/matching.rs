@@ -66,6 +66,7 @@ mod tests {
             created_at: 0,
             state: SubState::Active,
             since: None,
+            digest: true,
         }
     }
 

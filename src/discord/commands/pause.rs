@@ -99,6 +99,7 @@ mod tests {
             created_at: 0,
             state,
             since: None,
+            digest: true,
         }
     }
 

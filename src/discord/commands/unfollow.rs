@@ -154,6 +154,7 @@ mod tests {
             created_at: 0,
             state: SubState::Active,
             since: None,
+            digest: true,
         }
     }
 
