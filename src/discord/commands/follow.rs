@@ -27,10 +27,37 @@ pub async fn follow(
     show: String,
     #[description = "Comma list: watching, scrobble, checkin, seen, collection, rating, watchlist, shout, review, created, item_added (default: all)"]
     actions: Option<String>,
+    #[description = "Fold bursts into digests (\"23 people checked in to …\"); false: one embed per activity (default: true)"]
+    digest: Option<bool>,
 ) -> Result<(), CommandError> {
+    let actions = actions.as_deref();
     match &ctx.data().source {
-        Source::V1(client) => follow_v1(ctx, client, &show, actions.as_deref()).await,
-        Source::V2(v2) => super::follow_v2::follow(ctx, v2, &show, actions.as_deref()).await,
+        Source::V1(client) => follow_v1(ctx, client, &show, actions, digest).await,
+        Source::V2(v2) => super::follow_v2::follow(ctx, v2, &show, actions, digest).await,
+    }
+}
+
+/// The follow stored, then its digest switch when one was given (a new
+/// follow is on; a re-follow without the option keeps its switch).
+pub(super) fn store_follow(
+    s: &crate::store::Store,
+    follow: NewFollow,
+    digest: Option<bool>,
+) -> Result<FollowOutcome, StoreError> {
+    let (channel, show) = (follow.channel, follow.show.clone());
+    let outcome = s.follow(follow)?;
+    if let Some(on) = digest {
+        s.set_digest(channel, &show, on)?;
+    }
+    s.flush()?;
+    Ok(outcome)
+}
+
+/// What the confirmation adds about digests.
+pub(super) fn digest_note(digest: Option<bool>) -> &'static str {
+    match digest {
+        Some(false) => " Digests are off: one embed per activity.",
+        _ => "",
     }
 }
 
@@ -39,6 +66,7 @@ async fn follow_v1(
     client: &TraktClient,
     show: &str,
     actions: Option<&str>,
+    digest: Option<bool>,
 ) -> Result<(), CommandError> {
     let (guild, channel, user) = ids(ctx)?;
     let show = parse_v1_show(show)?;
@@ -85,14 +113,10 @@ async fn follow_v1(
     // A confirmed follow must survive a crash: flushed before the reply.
     let outcome = data
         .store
-        .blocking(move |s| {
-            let outcome = s.follow(follow)?;
-            s.flush()?;
-            Ok(outcome)
-        })
+        .blocking(move |s| store_follow(s, follow, digest))
         .await?;
     let shown = format::escape_markdown(&title);
-    let text = match outcome {
+    let mut text = match outcome {
         FollowOutcome::Created => format!(
             "📺 This channel now follows **{shown}** (`{show}`) for {}.",
             describe_actions(actions)
@@ -103,5 +127,6 @@ async fn follow_v1(
             describe_actions(previous)
         ),
     };
+    text.push_str(digest_note(digest));
     reply_public(ctx, deferred, CreateReply::default().content(text)).await
 }

@@ -21,6 +21,7 @@ pub(super) async fn follow(
     v2: &V2Source,
     typed: &str,
     actions: Option<&str>,
+    digest: Option<bool>,
 ) -> Result<(), CommandError> {
     let (guild, channel, user) = ids(ctx)?;
     let input = parse_show(typed)?;
@@ -64,13 +65,10 @@ pub(super) async fn follow(
     // A confirmed follow must survive a crash: flushed before the reply.
     let outcome = data
         .store
-        .blocking(move |s| {
-            let outcome = s.follow(follow)?;
-            s.flush()?;
-            Ok(outcome)
-        })
+        .blocking(move |s| super::follow::store_follow(s, follow, digest))
         .await?;
-    let text = confirmation(&title, &slug, &plan, outcome);
+    let mut text = confirmation(&title, &slug, &plan, outcome);
+    text.push_str(super::follow::digest_note(digest));
     reply_public(ctx, deferred, CreateReply::default().content(text)).await
 }
 
