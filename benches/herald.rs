@@ -8,6 +8,7 @@
 //!
 //! Sections: `processing` (CPU per activity), `requests` (Trakt requests per
 //! poll cycle), `delivery` (Discord requests per delivered activity),
+//! `digest` (messages and embeds per activity, digests on against off),
 //! `startup` (memory and start-up of the release binary at scale), `latency`
 //! (end to end on loopback fakes), `schedule` (the adaptive poll schedule
 //! against round robin on a simulated week). The table at the end is Markdown, as
@@ -35,10 +36,11 @@ use std::process::ExitCode;
 
 use support::report::Report;
 
-const SECTIONS: [&str; 6] = [
+const SECTIONS: [&str; 7] = [
     "processing",
     "requests",
     "delivery",
+    "digest",
     "startup",
     "latency",
     "schedule",
@@ -88,6 +90,7 @@ fn run(selected: &[&str]) -> anyhow::Result<Report> {
                 support::requests_v2::run(&mut report, &rt)?;
             }
             "delivery" => support::delivery::run(&mut report, &rt)?,
+            "digest" => support::digest::run(&mut report)?,
             "startup" => support::startup::run(&mut report, &rt)?,
             "latency" => support::latency::run(&mut report, &rt)?,
             "schedule" => support::schedule::run(&mut report)?,

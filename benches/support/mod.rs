@@ -3,6 +3,7 @@
 //! schedule simulation of issue 16).
 
 pub mod delivery;
+pub mod digest;
 pub mod gen;
 pub mod latency;
 pub mod processing;
