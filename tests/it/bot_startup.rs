@@ -51,7 +51,10 @@ async fn connects_and_registers_its_commands() {
             )
         })
         .collect();
-    assert_eq!(options, [("show", true), ("actions", false)]);
+    assert_eq!(
+        options,
+        [("show", true), ("actions", false), ("digest", false)]
+    );
     let unfollow = commands
         .iter()
         .find(|c| c["name"] == "unfollow")
