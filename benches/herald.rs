@@ -8,6 +8,7 @@
 //!
 //! Sections: `processing` (CPU per activity), `requests` (Trakt requests per
 //! poll cycle), `delivery` (Discord requests per delivered activity),
+//! `digest` (messages and embeds per activity, digests on against off),
 //! `startup` (memory and start-up of the release binary at scale), `latency`
 //! (end to end on loopback fakes), `schedule` (the adaptive poll schedule
 //! against round robin on a simulated week), `import` (`trakt-herald import`
@@ -36,10 +37,11 @@ use std::process::ExitCode;
 
 use support::report::Report;
 
-const SECTIONS: [&str; 7] = [
+const SECTIONS: [&str; 8] = [
     "processing",
     "requests",
     "delivery",
+    "digest",
     "startup",
     "latency",
     "schedule",
@@ -90,6 +92,7 @@ fn run(selected: &[&str]) -> anyhow::Result<Report> {
                 support::requests_v2::run(&mut report, &rt)?;
             }
             "delivery" => support::delivery::run(&mut report, &rt)?,
+            "digest" => support::digest::run(&mut report)?,
             "startup" => support::startup::run(&mut report, &rt)?,
             "latency" => support::latency::run(&mut report, &rt)?,
             "schedule" => support::schedule::run(&mut report)?,

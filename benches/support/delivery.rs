@@ -127,6 +127,8 @@ async fn deliver(
         start_watermark: Some(TraktTime(gen::T0)),
         max_per_guild: 50,
     })?;
+    // This section measures packing, one embed per activity (digests: section 7).
+    store.set_digest(channel, &show.show, false)?;
     let n = activities.len();
     let stats = store.commit_poll(PollCommit {
         feeds: Vec::new(),

@@ -197,6 +197,7 @@ impl Gen {
                     state: SubState::Active,
                     since: None,
                     delivery: Default::default(),
+                    digest: true,
                 });
             }
         }

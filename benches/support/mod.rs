@@ -3,6 +3,7 @@
 //! schedule simulation of issue 16, the import at scale of issue 15).
 
 pub mod delivery;
+pub mod digest;
 pub mod gen;
 pub mod import;
 pub mod latency;

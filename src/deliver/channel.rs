@@ -11,9 +11,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::alert;
 use super::decide::{backoff, decide, Decision};
+use super::digest::{next_message, Switches};
 use super::profile::{profiles, uniform_prefix, Profile};
 use super::readback::{already_posted, READ_BACK_LIMIT};
-use super::{first_message, links, nonce_for, Shared, BATCH};
+use super::{nonce_for, Shared, BATCH};
 use crate::clock::unix_now;
 use crate::discord::rest::SendError;
 use crate::format;
@@ -35,6 +36,8 @@ pub(super) enum Step {
 /// The channel's next message.
 struct Batch {
     ids: Vec<OutboxId>,
+    /// The entries `message` holds (its digest may fold many into one embed).
+    held: Vec<OutboxId>,
     message: Option<format::Message>,
     /// The message's link buttons (a message about one show).
     links: Vec<ActionRow>,
@@ -103,12 +106,7 @@ impl ChannelTask {
             return Ok(Step::Continue);
         };
         // Normally the whole batch fits one message; if not, send its head now.
-        let sent_ids: Vec<OutboxId> = batch
-            .ids
-            .iter()
-            .take(message.embeds.len())
-            .copied()
-            .collect();
+        let sent_ids = batch.held;
         if !batch.fresh && !self.known_unposted && self.found_in_history(&message).await {
             tracing::info!(%channel, embeds = sent_ids.len(), "delivery: the unanswered message was posted; not sending it again");
             self.ack(sent_ids).await?;
@@ -330,12 +328,15 @@ impl ChannelTask {
         let channel = self.channel;
         let store = self.shared.deliverer.store.clone();
         let (flight, entries, subs) = store
-            .blocking(move |s| match s.in_flight(channel)? {
-                Some(flight) => {
-                    let entries = s.entries(channel, &flight.ids)?;
-                    Ok((Some(flight), entries, s.channel_follows(channel)?))
+            .blocking(move |s| {
+                let subs = s.channel_follows(channel)?;
+                match s.in_flight(channel)? {
+                    Some(flight) => {
+                        let entries = s.entries(channel, &flight.ids)?;
+                        Ok((Some(flight), entries, subs))
+                    }
+                    None => Ok((None, Vec::new(), subs)),
                 }
-                None => Ok((None, Vec::new(), Vec::new())),
             })
             .await?;
         if let Some(flight) = flight {
@@ -343,11 +344,12 @@ impl ChannelTask {
                 // Cut by profile when it was recorded: the first entry's
                 // profile is the whole batch's (settings may have changed since).
                 let (_, profile) = uniform_prefix(&profiles(&entries[..1], &subs));
-                let message = first_message(&entries);
+                let next = next_message(&entries, &Switches::of(&subs));
                 return Ok(Some(Batch {
                     ids: entries.iter().map(|e| e.id).collect(),
-                    links: links(message.as_ref(), &entries),
-                    message,
+                    held: next.held,
+                    links: next.links,
+                    message: next.message,
                     nonce: flight.nonce,
                     fresh: false,
                     profile,
@@ -357,9 +359,10 @@ impl ChannelTask {
             self.ack(Vec::new()).await?;
         }
         self.known_unposted = false;
-        let (mut entries, subs) = store
-            .blocking(move |s| Ok((s.pending(channel, BATCH)?, s.channel_follows(channel)?)))
-            .await?;
+        let subs = store.blocking(move |s| s.channel_follows(channel)).await?;
+        let switches = Switches::of(&subs);
+        let scan = switches.scan(BATCH);
+        let mut entries = store.blocking(move |s| s.pending(channel, scan)).await?;
         if entries.is_empty() {
             return Ok(None);
         }
@@ -367,15 +370,14 @@ impl ChannelTask {
         // did not ask for it.
         let (same, profile) = uniform_prefix(&profiles(&entries, &subs));
         entries.truncate(same);
-        // Only what fits one message goes in flight, so a resend is identical.
-        let message = first_message(&entries);
-        let fits = message.as_ref().map_or(1, |m| m.embeds.len());
-        let ids: Vec<OutboxId> = entries.iter().take(fits).map(|e| e.id).collect();
+        // Only what the first message holds goes in flight, so a resend is identical.
+        let next = next_message(&entries, &switches);
         Ok(Some(Batch {
-            nonce: nonce_for(&ids),
-            ids,
-            links: links(message.as_ref(), &entries),
-            message,
+            nonce: nonce_for(&next.held),
+            ids: next.held.clone(),
+            held: next.held,
+            links: next.links,
+            message: next.message,
             fresh: true,
             profile,
         }))

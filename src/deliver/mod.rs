@@ -1,5 +1,6 @@
 //! Delivery: drains the outbox to Discord, one task per channel with pending
-//! entries, oldest first, up to 10 embeds per message. This module is the
+//! entries, oldest first, up to 10 embeds per message, bursts folded into
+//! digests (`format::digest`) for the follows that want them. This module is the
 //! supervisor (which channels have a task, restarting a failed one) and the
 //! state every channel task shares (last send per channel, the bot's user id).
 //!
@@ -7,6 +8,7 @@
 //! - [`readback`]: the pure content match of a batch against the channel's history.
 //! - `channel`: the per-channel task that carries it out.
 //! - [`profile`]: the pure per-entry ping / quiet / publish decision and where a batch ends.
+//! - `digest`: which entries the channel's next message holds (bursts folded).
 //! - `alert`: the one alert in the server's alerts channel when a channel is disabled.
 //!
 //! Exactly once, as a channel sees it: before a send, the batch (entry ids and a
@@ -27,6 +29,7 @@
 mod alert;
 mod channel;
 pub mod decide;
+mod digest;
 pub mod profile;
 pub mod readback;
 mod supervisor;
@@ -43,12 +46,11 @@ pub use decide::backoff;
 
 use crate::discord::rest::{DiscordRest, SendError};
 use crate::format;
-use crate::format::buttons::ActionRow;
 use crate::ids::{ChannelId, OutboxId, UserId};
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::shutdown::Shutdown;
-use crate::store::{OutboxEntry, Store};
+use crate::store::Store;
 
 /// Entries read per channel at a time: one full message.
 const BATCH: usize = format::limits::EMBEDS_PER_MESSAGE;
@@ -161,22 +163,6 @@ impl Deliverer {
         tasks.drain().await;
         tracing::info!("delivery stopped");
     }
-}
-
-/// Render entries and pack them; the first message holds the oldest ones.
-fn first_message(entries: &[OutboxEntry]) -> Option<format::Message> {
-    let embeds = entries
-        .iter()
-        .map(|e| format::render(&e.activity))
-        .collect();
-    format::pack(embeds).into_iter().next()
-}
-
-/// The link buttons of `message`, the first message of `entries`: a row
-/// when all of its activities are about one show, else none.
-fn links(message: Option<&format::Message>, entries: &[OutboxEntry]) -> Vec<ActionRow> {
-    let n = message.map_or(0, |m| m.embeds.len());
-    format::buttons::link_rows(entries.iter().take(n).map(|e| &e.activity))
 }
 
 #[cfg(test)]

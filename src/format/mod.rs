@@ -5,12 +5,14 @@
 //! - [`render`]: `activity::Activity` → [`Embed`], always within [`limits`];
 //! - [`pack`]: embeds → [`Message`]s (≤ 10 embeds, ≤ 6000 characters each).
 //! - [`Message::to_request`]: the JSON body, mentions disabled, optional nonce.
+//! - [`digest`]: a channel's pending batch → embeds, folding bursts.
 //! - [`buttons`]: the link buttons of a message about one show.
 //! - [`ping`]: a follow's role ping or quiet flag on a message body.
 //! - [`alert`]: the alert posted when delivery disables a channel's follows.
 
 pub mod alert;
 pub mod buttons;
+pub mod digest;
 mod embed;
 mod links;
 mod pack;
@@ -21,7 +23,8 @@ mod text;
 pub use embed::{Embed, EmbedAuthor, EmbedField, EmbedFooter, EmbedMedia};
 pub use links::{clean_url, is_real_image};
 pub use pack::{
-    fit_nonce, nonce_is_valid, pack, AllowedMentions, CreateMessage, MentionKind, Message,
+    fit_nonce, nonce_is_valid, pack, pack_tagged, AllowedMentions, CreateMessage, MentionKind,
+    Message,
 };
 pub use render::{action_color, action_label, display_name, render};
 pub use text::{escape_markdown, truncate, truncate_clean, ELLIPSIS};

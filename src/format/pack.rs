@@ -122,25 +122,35 @@ pub fn fit_nonce(nonce: &str) -> String {
 /// ([`Embed::fit`]; an embed alone over 6000 is shortened). No message is empty;
 /// no embed is dropped.
 pub fn pack(embeds: Vec<Embed>) -> Vec<Message> {
+    pack_tagged(embeds.into_iter().map(|e| (e, ())).collect())
+        .into_iter()
+        .map(|(m, _)| m)
+        .collect()
+}
+
+/// [`pack`] for embeds that each carry a tag (what they stand for): each
+/// message comes with the tags of its embeds, in order.
+pub fn pack_tagged<T>(embeds: Vec<(Embed, T)>) -> Vec<(Message, Vec<T>)> {
     let mut messages = Vec::new();
     let mut current: Vec<Embed> = Vec::new();
+    let mut tags: Vec<T> = Vec::new();
     let mut chars = 0;
-    for mut embed in embeds {
+    for (mut embed, tag) in embeds {
         embed.fit();
         let n = embed.char_count();
         if !current.is_empty()
             && (current.len() >= limits::EMBEDS_PER_MESSAGE || chars + n > limits::MESSAGE_TOTAL)
         {
-            messages.push(Message {
-                embeds: std::mem::take(&mut current),
-            });
+            let embeds = std::mem::take(&mut current);
+            messages.push((Message { embeds }, std::mem::take(&mut tags)));
             chars = 0;
         }
         chars += n;
         current.push(embed);
+        tags.push(tag);
     }
     if !current.is_empty() {
-        messages.push(Message { embeds: current });
+        messages.push((Message { embeds: current }, tags));
     }
     messages
 }

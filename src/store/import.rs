@@ -350,6 +350,7 @@ mod tests {
             state: super::super::types::SubState::Active,
             since: None,
             delivery: Default::default(),
+            digest: true,
         };
         let subs = vec![
             sub("a", 1),

@@ -235,6 +235,7 @@ impl Store {
                     state: SubState::Active,
                     since: at,
                     delivery: delivery.unwrap_or_default(),
+                    digest: true,
                 };
                 Self::plan_put_sub(&mut plan, &sub, None)?;
                 self.plan_start(&mut plan, &f.show, f.channel, at, true)?;
@@ -243,6 +244,30 @@ impl Store {
         };
         self.apply(&plan)?;
         Ok(outcome)
+    }
+
+    /// Turn digests of `channel`'s follow of `show` on or off; `false` when
+    /// there is no such follow. One write.
+    pub fn set_digest(
+        &self,
+        channel: ChannelId,
+        show: &ShowRef,
+        on: bool,
+    ) -> Result<bool, StoreError> {
+        let _w = self.lock();
+        let Some(old) = self.get_sub(show, channel)? else {
+            return Ok(false);
+        };
+        if old.digest != on {
+            let sub = Subscription {
+                digest: on,
+                ..old.clone()
+            };
+            let mut plan = Plan::default();
+            Self::plan_put_sub(&mut plan, &sub, Some(&old))?;
+            self.apply(&plan)?;
+        }
+        Ok(true)
     }
 
     /// Make the paused or disabled subscription of `channel` to `show` active

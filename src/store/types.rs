@@ -72,6 +72,10 @@ pub struct Subscription {
     /// How this follow's messages are sent: role ping, quiet, publish.
     #[serde(default, skip_serializing_if = "Delivery::is_default")]
     pub delivery: Delivery,
+    /// Bursts of this follow are folded into digests (`/follow … digest:`);
+    /// absent (older stores, exports) means on.
+    #[serde(default = "digest_default", skip_serializing_if = "is_digest_default")]
+    pub digest: bool,
 }
 
 /// A follow's message settings (`/follow ping:@role ping_on:… quiet:… publish:…`).
@@ -103,6 +107,14 @@ impl Delivery {
         self.ping
             .filter(|_| self.ping_on.is_none_or(|on| on.contains(action)))
     }
+}
+
+fn digest_default() -> bool {
+    true
+}
+
+fn is_digest_default(on: &bool) -> bool {
+    *on
 }
 
 /// Whether a subscription is delivered to.

@@ -71,7 +71,8 @@ async fn connects_and_registers_its_commands() {
             ("ping", false),
             ("ping_on", false),
             ("quiet", false),
-            ("publish", false)
+            ("publish", false),
+            ("digest", false)
         ]
     );
     let unfollow = commands

@@ -44,6 +44,10 @@ pub fn queue(store: &Store, channel: u64, first_id: u64, users: &[String]) {
             max_per_guild: 1000,
         })
         .expect("follow");
+    // One embed per activity: digests off (tests/it/digest.rs tests them).
+    store
+        .set_digest(ChannelId(channel), &show, false)
+        .expect("digest off");
     let subject = TestShow {
         slug: SHOW,
         title: "The Walking Dead",

@@ -45,6 +45,7 @@ fn sub(show: usize, channel: u64, variant: u64) -> Subscription {
     };
     Subscription {
         delivery: Default::default(),
+        digest: true,
         guild: GuildId(1 + channel / 10),
         channel: ChannelId(10_000 + channel),
         show: show_ref,

@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod delivery_direct;
 mod delivery_load;
+mod digest;
 mod fake_discord_smoke;
 mod format_props;
 mod format_schema;

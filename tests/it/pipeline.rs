@@ -69,6 +69,11 @@ fn follow(store: &Store, channel: u64, show: &str, actions: &str, watermark: i64
             max_per_guild: 50,
         })
         .expect("follow");
+    // These tests are about one embed per activity: digests off (tests/it/digest.rs).
+    let show = ShowRef::parse(show).expect("a valid show");
+    store
+        .set_digest(ChannelId(channel), &show, false)
+        .expect("digest off");
 }
 
 /// The author names of every embed in `messages`, in order.
@@ -127,7 +132,8 @@ async fn each_channel_gets_exactly_its_actions_once_in_timestamp_order() {
                 CommandInvocation::new("follow")
                     .in_channel(channel)
                     .option("show", TWD)
-                    .option("actions", actions),
+                    .option("actions", actions)
+                    .option("digest", false),
             )
             .await;
         let replies = bot.discord.wait_reply(&r, WAIT).await;

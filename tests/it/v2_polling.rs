@@ -50,6 +50,10 @@ pub fn follow_twd(bot: &Herald, channel: u64, actions: &str, since: i64) {
             max_per_guild: 50,
         })
         .expect("follow");
+    // One embed per activity: digests off (tests/it/digest.rs tests them).
+    bot.store
+        .set_digest(ChannelId(channel), &ShowRef::Trakt(TWD), false)
+        .expect("digest off");
 }
 
 pub fn user(slug: &str) -> Value {

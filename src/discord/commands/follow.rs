@@ -46,6 +46,8 @@ pub async fn follow(
     #[description = "Send posts without a ping silently (no notification)"] quiet: Option<bool>,
     #[description = "Announcement channels: publish each post to the servers following it"]
     publish: Option<bool>,
+    #[description = "Fold bursts into digests (\"23 people checked in to …\"); false: one embed per activity (default: true)"]
+    digest: Option<bool>,
 ) -> Result<(), CommandError> {
     let (guild, _, _) = ids(ctx)?;
     let target = target::target(ctx, channel.as_ref());
@@ -62,10 +64,36 @@ pub async fn follow(
         actions: actions.as_deref(),
         target,
         delivery,
+        digest,
     };
     match &ctx.data().source {
         Source::V1(client) => follow_v1(ctx, client, args).await,
         Source::V2(v2) => super::follow_v2::follow(ctx, v2, args).await,
+    }
+}
+
+/// The follow stored, then its digest switch when one was given (a new
+/// follow is on; a re-follow without the option keeps its switch).
+pub(super) fn store_follow(
+    s: &crate::store::Store,
+    follow: NewFollow,
+    delivery: Delivery,
+    digest: Option<bool>,
+) -> Result<FollowOutcome, StoreError> {
+    let (channel, show) = (follow.channel, follow.show.clone());
+    let outcome = s.follow_with(follow, Some(delivery))?;
+    if let Some(on) = digest {
+        s.set_digest(channel, &show, on)?;
+    }
+    s.flush()?;
+    Ok(outcome)
+}
+
+/// What the confirmation adds about digests.
+pub(super) fn digest_note(digest: Option<bool>) -> &'static str {
+    match digest {
+        Some(false) => " Digests are off: one embed per activity.",
+        _ => "",
     }
 }
 
@@ -75,6 +103,8 @@ pub(super) struct FollowArgs<'a> {
     pub actions: Option<&'a str>,
     pub target: Target,
     pub delivery: Delivery,
+    /// `digest:` as given (`None`: a new follow is on, a re-follow keeps its switch).
+    pub digest: Option<bool>,
 }
 
 async fn follow_v1(
@@ -82,6 +112,7 @@ async fn follow_v1(
     client: &TraktClient,
     args: FollowArgs<'_>,
 ) -> Result<(), CommandError> {
+    let digest = args.digest;
     let (guild, _, user) = ids(ctx)?;
     let (show, actions) = (args.show, args.actions);
     let channel = args.target.channel;
@@ -130,15 +161,11 @@ async fn follow_v1(
     // A confirmed follow must survive a crash: flushed before the reply.
     let outcome = data
         .store
-        .blocking(move |s| {
-            let outcome = s.follow_with(follow, Some(delivery))?;
-            s.flush()?;
-            Ok(outcome)
-        })
+        .blocking(move |s| store_follow(s, follow, delivery, digest))
         .await?;
     let shown = format::escape_markdown(&title);
     let (place, notes) = (args.target.place(), describe_delivery(&delivery));
-    let text = match outcome {
+    let mut text = match outcome {
         FollowOutcome::Created => format!(
             "📺 {} now follows **{shown}** (`{show}`) for {}{notes}.",
             capitalized(&place),
@@ -150,5 +177,6 @@ async fn follow_v1(
             describe_actions(previous)
         ),
     };
+    text.push_str(digest_note(digest));
     reply_public(ctx, deferred, CreateReply::default().content(text)).await
 }

@@ -23,6 +23,7 @@ pub(super) async fn follow(
     v2: &V2Source,
     args: FollowArgs<'_>,
 ) -> Result<(), CommandError> {
+    let digest = args.digest;
     let (guild, _, user) = ids(ctx)?;
     let (typed, actions) = (args.show, args.actions);
     let channel = args.target.channel;
@@ -68,17 +69,14 @@ pub(super) async fn follow(
     // A confirmed follow must survive a crash: flushed before the reply.
     let outcome = data
         .store
-        .blocking(move |s| {
-            let outcome = s.follow_with(follow, Some(delivery))?;
-            s.flush()?;
-            Ok(outcome)
-        })
+        .blocking(move |s| super::follow::store_follow(s, follow, delivery, digest))
         .await?;
     let place = Place {
         name: args.target.place(),
         notes: describe_delivery(&delivery),
     };
-    let text = confirmation(&title, &slug, &plan, outcome, &place);
+    let mut text = confirmation(&title, &slug, &plan, outcome, &place);
+    text.push_str(super::follow::digest_note(digest));
     reply_public(ctx, deferred, CreateReply::default().content(text)).await
 }
 

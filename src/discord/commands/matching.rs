@@ -67,6 +67,7 @@ mod tests {
             state: SubState::Active,
             since: None,
             delivery: Default::default(),
+            digest: true,
         }
     }
 

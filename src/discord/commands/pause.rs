@@ -105,6 +105,7 @@ mod tests {
             state,
             since: None,
             delivery: Default::default(),
+            digest: true,
         }
     }
 

@@ -159,6 +159,7 @@ mod tests {
             state: SubState::Active,
             since: None,
             delivery: Default::default(),
+            digest: true,
         }
     }
 

@@ -28,7 +28,7 @@ use super::links::{clean_url, image_url};
 use super::text::{clean_line, truncate};
 
 /// Longest user name kept in a title.
-const NAME_MAX: usize = 64;
+pub(super) const NAME_MAX: usize = 64;
 /// Longest show, movie, episode or list name kept in a title.
 const ITEM_MAX: usize = 100;
 /// The last second humantime can print (end of year 9999).
@@ -160,12 +160,27 @@ fn author(user: &User) -> EmbedAuthor {
 }
 
 /// The activity's server time as RFC 3339 UTC, when it is a printable time.
-fn timestamp(secs: i64) -> Option<String> {
+pub(super) fn timestamp(secs: i64) -> Option<String> {
     if !(1..=LAST_PRINTABLE_SECOND).contains(&secs) {
         return None;
     }
     let time = UNIX_EPOCH + Duration::from_secs(secs.unsigned_abs());
     Some(humantime::format_rfc3339_seconds(time).to_string())
+}
+
+/// For the digest: the subject of `a` as words in a sentence (unescaped).
+pub(super) fn subject_phrase(a: &Activity) -> String {
+    subject::phrase(a)
+}
+
+/// For the digest: the show's name as titles write it (unescaped).
+pub(super) fn show_name(show: &crate::activity::Show) -> String {
+    subject::show_name(show)
+}
+
+/// For the digest: a run of episodes, one line each up to a limit.
+pub(super) fn episode_lines(subject: &crate::activity::Subject) -> Option<String> {
+    subject::episode_lines(subject)
 }
 
 #[cfg(test)]

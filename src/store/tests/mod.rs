@@ -10,6 +10,7 @@ use crate::trakt::{ActionSet, TraktTime};
 use crate::trakt::{ActivityKey, ShowRef};
 use tempfile::TempDir;
 
+mod digest;
 mod import;
 mod migration;
 mod outbox;
@@ -144,5 +145,6 @@ pub(super) fn sub_of(channel: u64, show: &str, acts: &str, state: SubState) -> S
         state,
         since: None,
         delivery: Default::default(),
+        digest: true,
     }
 }
