@@ -229,6 +229,22 @@ impl Store {
             .transpose()
     }
 
+    /// Stage forgetting every dedupe key under `prefix` (a show's or a
+    /// user's key), with its time index entry: when the last follow goes.
+    pub(super) fn plan_forget_dedupe(
+        &self,
+        plan: &mut Plan,
+        prefix: &[u8],
+    ) -> Result<(), StoreError> {
+        for item in self.tree(TreeId::Dedupe).scan_prefix(prefix) {
+            let (key, value) = item?;
+            let at: i64 = decode("dedupe key", &value)?;
+            plan.del(TreeId::DedupeTime, keys::dedupe_by_time(at, &key));
+            plan.del(TreeId::Dedupe, key.to_vec());
+        }
+        Ok(())
+    }
+
     /// Whether the dedupe key of an activity of `show` is recorded.
     pub fn is_recorded(&self, show: &ShowRef, key: &ActivityKey) -> Result<bool, StoreError> {
         Ok(self

@@ -9,7 +9,7 @@
 //! actively follows has a stale watermark (it was not polled), which moves
 //! forward to that time, so nothing from the pause is posted.
 
-use super::{decode, import, keys, sub_at, Plan, Store, StoreError, TreeId};
+use super::{import, keys, sub_at, Plan, Store, StoreError, TreeId};
 use super::{Delivery, FollowOutcome, NewFollow, SubState, Subscription};
 use crate::ids::{ChannelId, GuildId};
 use crate::trakt::{ShowRef, TraktTime};
@@ -373,12 +373,7 @@ impl Store {
         }
         if !others {
             plan.del(TreeId::Shows, keys::show(show));
-            for item in self.tree(TreeId::Dedupe).scan_prefix(keys::show(show)) {
-                let (key, value) = item?;
-                let at: i64 = decode("dedupe key", &value)?;
-                plan.del(TreeId::DedupeTime, keys::dedupe_by_time(at, &key));
-                plan.del(TreeId::Dedupe, key.to_vec());
-            }
+            self.plan_forget_dedupe(&mut plan, &keys::show(show))?;
         }
         self.apply(&plan)?;
         dropped.log(channel);

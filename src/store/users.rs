@@ -172,12 +172,7 @@ impl Store {
             .any(|s| s.channel != channel);
         if !others {
             plan.del(TreeId::UserState, keys::user(user));
-            for item in self.tree(TreeId::Dedupe).scan_prefix(keys::user(user)) {
-                let (key, value) = item?;
-                let at: i64 = decode("dedupe key", &value)?;
-                plan.del(TreeId::DedupeTime, keys::dedupe_by_time(at, &key));
-                plan.del(TreeId::Dedupe, key.to_vec());
-            }
+            self.plan_forget_dedupe(&mut plan, &keys::user(user))?;
         }
         self.apply(&plan)?;
         dropped.log(channel);
