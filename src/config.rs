@@ -1,7 +1,8 @@
 //! Configuration: the typed `Config`, read from a TOML file with secrets taken
 //! from the environment when set, validated before anything starts. Errors name
 //! the offending key (`poll.interval`, `discord.token`, …). Secrets are held as
-//! `SecretString` and only ever printed masked.
+//! `SecretString` and only ever printed masked. Submodules: `validate` (the
+//! rules), `masked` (what `check` prints), `shards` and `metrics` (their keys).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
