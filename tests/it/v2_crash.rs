@@ -12,9 +12,9 @@ use trakt_herald::trakt::{ActionSet, ShowRef, TraktTime};
 
 use crate::support::fake_discord::{self, CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID};
 use crate::support::fake_trakt_v2::{FakeTraktV2, Scripted};
-use crate::support::herald::{config_text, eventually, Options};
-use crate::support::process::Process;
-use crate::v2_polling::{at, comment, episode_item, show_item, twd, v2_options, START, TWD};
+use crate::support::herald::eventually;
+use crate::support::process::V2Run;
+use crate::v2_polling::{at, comment, episode_item, show_item, twd, START, TWD};
 
 const ROUNDS: usize = 4;
 const PER_ROUND: usize = 6;
@@ -68,45 +68,17 @@ fn texts(discord: &fake_discord::FakeDiscord, channel: u64) -> Vec<String> {
         .collect()
 }
 
-/// Wait up to 30 s for `cond`; the bot's log when it never holds.
-async fn wait(bot: &Process, what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !cond() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}:\n{}",
-            bot.log_tail()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test]
 async fn kill_9_while_comments_flow_loses_and_repeats_nothing() {
     let discord = fake_discord::start().await;
     let v2 = FakeTraktV2::start().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store_path = dir.path().join("store");
-    {
-        let store = Store::open(&store_path, 4).expect("store");
-        follow(&store, CHANNEL_ID, "shout,review");
-        follow(&store, OTHER_CHANNEL_ID, "review");
-        store.flush().expect("flush");
-    }
-    let config = config_text(
-        &discord.api_base(),
-        &v2.base_url(),
-        &store_path,
-        &Options {
-            poll_interval: "1s",
-            ..v2_options()
-        },
-    );
-    let config_path = dir.path().join("herald.toml");
-    std::fs::write(&config_path, config).expect("config");
-    let log_path = dir.path().join("herald.log");
+    let run = V2Run::new(&discord, &v2);
+    run.prepare(|store| {
+        follow(store, CHANNEL_ID, "shout,review");
+        follow(store, OTHER_CHANNEL_ID, "review");
+    });
 
-    let mut bot = Process::spawn(&config_path, &log_path);
+    let mut bot = run.spawn();
     let mut published = 0;
     for round in 0..ROUNDS {
         for _ in 0..PER_ROUND {
@@ -115,13 +87,13 @@ async fn kill_9_while_comments_flow_loses_and_repeats_nothing() {
         }
         // Kill as soon as this round's first post lands (the rest in flight).
         let want = round * PER_ROUND + 1;
-        wait(&bot, "a post of this round", || {
+        bot.wait_for("a post of this round", || {
             texts(&discord, CHANNEL_ID).len() >= want
         })
         .await;
         assert!(bot.is_running(), "the bot died:\n{}", bot.log_tail());
         bot.kill_9();
-        bot = Process::spawn(&config_path, &log_path);
+        bot = run.spawn();
     }
     let expected: Vec<String> = (0..published)
         .map(|i| format!("comment number {i:03}"))

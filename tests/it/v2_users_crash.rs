@@ -14,9 +14,9 @@ use trakt_herald::trakt::{ActionSet, TraktTime};
 
 use crate::support::fake_discord::{self, CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID};
 use crate::support::fake_trakt_v2::FakeTraktV2;
-use crate::support::herald::{config_text, eventually, Options};
-use crate::support::process::Process;
-use crate::v2_polling::{at, twd, v2_options, START};
+use crate::support::herald::eventually;
+use crate::support::process::V2Run;
+use crate::v2_polling::{at, twd, START};
 
 const ROUNDS: usize = 3;
 const PER_ROUND: usize = 6;
@@ -88,18 +88,6 @@ fn posted(discord: &fake_discord::FakeDiscord, channel: u64) -> Vec<(String, Str
         .collect()
 }
 
-async fn wait(bot: &Process, what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !cond() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}:\n{}",
-            bot.log_tail()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test]
 async fn kill_9_while_a_users_activity_flows_loses_and_repeats_nothing() {
     let discord = fake_discord::start().await;
@@ -108,27 +96,12 @@ async fn kill_9_while_a_users_activity_flows_loses_and_repeats_nothing() {
         w.history.clear();
         w.ratings.clear();
     });
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store_path = dir.path().join("store");
-    {
-        let store = Store::open(&store_path, 4).expect("store");
-        follow(&store, CHANNEL_ID, "seen,rating");
-        follow(&store, OTHER_CHANNEL_ID, "checkin");
-        store.flush().expect("flush");
-    }
-    let config = config_text(
-        &discord.api_base(),
-        &v2.base_url(),
-        &store_path,
-        &Options {
-            poll_interval: "1s",
-            ..v2_options()
-        },
-    );
-    let config_path = dir.path().join("herald.toml");
-    std::fs::write(&config_path, config).expect("config");
-    let log_path = dir.path().join("herald.log");
-    let mut bot = Process::spawn(&config_path, &log_path);
+    let run = V2Run::new(&discord, &v2);
+    run.prepare(|store| {
+        follow(store, CHANNEL_ID, "seen,rating");
+        follow(store, OTHER_CHANNEL_ID, "checkin");
+    });
+    let mut bot = run.spawn();
     let mut published = 0;
     for round in 0..ROUNDS {
         for _ in 0..PER_ROUND {
@@ -136,13 +109,13 @@ async fn kill_9_while_a_users_activity_flows_loses_and_repeats_nothing() {
             published += 1;
         }
         let want = round * PER_ROUND / 3 + 1;
-        wait(&bot, "a post of this round", || {
+        bot.wait_for("a post of this round", || {
             posted(&discord, OTHER_CHANNEL_ID).len() >= want
         })
         .await;
         assert!(bot.is_running(), "the bot died:\n{}", bot.log_tail());
         bot.kill_9();
-        bot = Process::spawn(&config_path, &log_path);
+        bot = run.spawn();
     }
     let part = |i: usize| format!("Part {:02}", i + 1);
     let checkins: Vec<String> = (0..published).filter(|i| i % 3 == 0).map(part).collect();

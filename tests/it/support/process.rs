@@ -8,6 +8,12 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
 use tokio::time::Instant;
+use trakt_herald::store::Store;
+
+use super::fake_discord::FakeDiscord;
+use super::fake_trakt_v2::FakeTraktV2;
+use super::herald::{config_text, Options};
+use crate::v2_polling::v2_options;
 
 /// The real binary, its output appended to `log`.
 pub struct Process {
@@ -79,6 +85,19 @@ impl Process {
         }
     }
 
+    /// Wait up to 30 s for `cond`; fails with the bot's log when it never holds.
+    pub async fn wait_for(&self, what: &str, mut cond: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !cond() {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}:\n{}",
+                self.log_tail()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     pub fn log_tail(&self) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let start = text.len().saturating_sub(4000);
@@ -95,5 +114,52 @@ impl Drop for Process {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+    }
+}
+
+/// A directory for one real-binary run on Trakt API v2: the store, the config
+/// (the fakes' addresses, a 1 s poll) and the log file.
+pub struct V2Run {
+    /// Removed when the run is dropped.
+    _dir: tempfile::TempDir,
+    pub store: PathBuf,
+    pub config: PathBuf,
+    pub log: PathBuf,
+}
+
+impl V2Run {
+    /// Writes the config; the store is for the caller to fill before `spawn`.
+    pub fn new(discord: &FakeDiscord, v2: &FakeTraktV2) -> V2Run {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = dir.path().join("store");
+        let text = config_text(
+            &discord.api_base(),
+            &v2.base_url(),
+            &store,
+            &Options {
+                poll_interval: "1s",
+                ..v2_options()
+            },
+        );
+        let config = dir.path().join("herald.toml");
+        std::fs::write(&config, text).expect("config");
+        let log = dir.path().join("herald.log");
+        V2Run {
+            _dir: dir,
+            store,
+            config,
+            log,
+        }
+    }
+
+    /// Opens the store (at the schema the binary expects), fills it, closes it.
+    pub fn prepare(&self, fill: impl FnOnce(&Store)) {
+        let store = Store::open(&self.store, 4).expect("store");
+        fill(&store);
+        store.flush().expect("flush");
+    }
+
+    pub fn spawn(&self) -> Process {
+        Process::spawn(&self.config, &self.log)
     }
 }
