@@ -163,15 +163,20 @@ async fn no_second_of_the_request_log_exceeds_the_configured_rate() {
         hits(&bot.v2, "/shows/5019/watching") >= 1 && bot.v2.log().len() >= 60
     })
     .await;
+    // Arrival times carry the loaded machine's scheduling jitter: a request
+    // held up for a while lands right next to the one after it. The budget
+    // spaces requests 1/(0.95 × RATE) = 210 ms apart, so 5 fit in 840 ms and
+    // a sixth needs 1 050 ms; a window of 900 ms leaves 150 ms for jitter and
+    // still catches any burst (a budget granting even 2 at once fails it).
     let log = bot.v2.log();
     for (i, first) in log.iter().enumerate() {
         let in_window = log[i..]
             .iter()
-            .take_while(|r| r.at.duration_since(first.at) < Duration::from_secs(1))
+            .take_while(|r| r.at.duration_since(first.at) < Duration::from_millis(900))
             .count();
         assert!(
             in_window <= RATE,
-            "{in_window} requests within 1 s from request {i} ({})",
+            "{in_window} requests within 900 ms from request {i} ({})",
             first.path
         );
     }
