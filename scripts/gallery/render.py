@@ -181,9 +181,10 @@ def shoot(binary: str, html_file: Path, png: Path) -> tuple[int, int]:
     m = re.search(r'data-size="(\d+) (\d+)"', dom)
     if not m:
         raise RuntimeError(f"{html_file}: the page did not report its size")
+    width = min(max(int(m.group(1)), 200), WIDTH)
     height = max(int(m.group(2)), 40)
-    _chromium(binary, [f"--window-size={WIDTH},{height}", f"--screenshot={png.resolve()}", url])
-    return WIDTH, height
+    _chromium(binary, [f"--window-size={width},{height}", f"--screenshot={png.resolve()}", url])
+    return width, height
 
 
 def write_index(out: Path, entries: list[Entry], repo: Path) -> None:
@@ -212,6 +213,17 @@ python3 scripts/gallery/render.py                    # writes docs/gallery/*.png
 python3 -m unittest discover -s scripts/gallery      # the script's own tests
 ```
 
+What gets a picture: the eleven actions from the v1 fixture snapshots
+(`tests/it/format_snapshots.rs`, episode, movie and show where Trakt has
+them), a spoiler, every digest snapshot in `src/format/digest/snapshots/`,
+every `gallery-*` snapshot of `tests/it/gallery_snapshots.rs` (a packed
+burst, a premiere-night digest message with its link buttons, the `/follows`
+reply as sent to the fake Discord), and any snapshot anywhere in the repo
+whose file name contains `status` (the `/status` reply). A new snapshot of
+those kinds needs only a rerun; a picture whose snapshot is gone is removed.
+Any snapshot shape works: a create-message body, an interaction callback
+(`data`), an embed, a list of embeds, or a text.
+
 `--only NAME` renders the pictures whose name contains NAME; `--html DIR`
 keeps the HTML pages there. Plain Python 3.11 (standard library); not part of
 `.ci/run`. The list below is written by the script: do not edit it by hand.
@@ -234,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
     chosen = [e for e in entries if not args.only or args.only in e.png]
+    drawn: list[Entry] = []
     with tempfile.TemporaryDirectory(prefix="gallery-html-") as tmp:
         pages = args.html or Path(tmp)
         pages.mkdir(parents=True, exist_ok=True)
@@ -246,8 +259,14 @@ def main(argv: list[str] | None = None) -> int:
             html_file.write_text(template.page(message, interaction=e.interaction), encoding="utf-8")
             w, h = shoot(args.chromium, html_file, args.out / e.png)
             print(f"{e.png}: {w}x{h}")
+            drawn.append(e)
     if not args.only:
-        write_index(args.out, entries, REPO)
+        keep = {e.png for e in drawn}
+        for stale in args.out.glob("*.png"):
+            if stale.name not in keep:
+                print(f"removed {stale.name}: no snapshot draws it any more")
+                stale.unlink()
+        write_index(args.out, drawn, REPO)
     return 0
 
 

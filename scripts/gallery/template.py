@@ -21,9 +21,9 @@ SILENT = 1 << 12
 CSS = """
 * { box-sizing: border-box; }
 html, body { margin: 0; background: #313338; }
-body { font-family: "gg sans", "Noto Sans", "DejaVu Sans", "Helvetica Neue", Arial, sans-serif,
-       "Noto Color Emoji"; color: #dbdee1; font-size: 16px; line-height: 1.375; width: 640px; }
-#root { padding: 12px 16px 14px 16px; display: flow-root; }
+body { width: max-content; font-family: "gg sans", "Noto Sans", "DejaVu Sans", "Helvetica Neue", Arial, sans-serif,
+       "Noto Color Emoji"; color: #dbdee1; font-size: 16px; line-height: 1.375; }
+#root { padding: 12px 16px 14px 16px; display: inline-block; min-width: 360px; }
 .used { display: flex; align-items: center; gap: 6px; margin-left: 56px; font-size: 14px;
         color: #b5bac1; margin-bottom: 2px; }
 .used .mini { width: 16px; height: 16px; border-radius: 50%; background: #5865f2; }
@@ -40,7 +40,8 @@ body { font-family: "gg sans", "Noto Sans", "DejaVu Sans", "Helvetica Neue", Ari
 .when { color: #949ba4; font-size: 12px; }
 .content { white-space: normal; word-wrap: break-word; }
 .silent { color: #949ba4; font-size: 12px; }
-.embed { display: flex; max-width: 520px; margin-top: 4px; background: #2b2d31;
+.embed-wrap { display: block; }
+.embed { display: inline-flex; max-width: 520px; margin-top: 4px; background: #2b2d31;
          border-left: 4px solid #1e1f22; border-radius: 4px; padding: 8px 16px 16px 12px; }
 .e-body { flex: 1; min-width: 0; }
 .author { display: flex; align-items: center; gap: 8px; margin-top: 8px; font-size: 14px;
@@ -163,7 +164,8 @@ def embed_html(embed: dict, now: int) -> str:
     if (embed.get("thumbnail") or {}).get("url"):
         thumb = _placeholder("thumbnail", "thumb")
     style = f"border-left-color:{color_hex(embed.get('color'))}"
-    return f'<div class="embed" style="{style}"><div class="e-body">{"".join(parts)}</div>{thumb}</div>'
+    return (f'<div class="embed-wrap"><div class="embed" style="{style}"><div class="e-body">'
+            f'{"".join(parts)}</div>{thumb}</div></div>')
 
 
 def rows_html(components: list) -> str:
@@ -212,6 +214,6 @@ def page(message: dict, *, interaction: str | None = None, now: int = md.DEFAULT
 <body><div id="root">{message_html(message, now, interaction)}</div>
 <script>
 const r = document.getElementById('root').getBoundingClientRect();
-document.body.setAttribute('data-size', Math.ceil(r.width) + ' ' + Math.ceil(r.bottom));
+document.body.setAttribute('data-size', Math.ceil(r.right) + ' ' + Math.ceil(r.bottom));
 </script></body></html>
 """
