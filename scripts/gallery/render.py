@@ -84,6 +84,8 @@ GALLERY = [
     ("premiere-digest", "gallery-premiere-digest",
      "a premiere-night burst digested: check-ins and ratings folded, shouts kept, "
      "link buttons of the one show", None),
+    ("pinged-review", "gallery-pinged-review",
+     "a message pinging the follow's role (`ping:@role`), with its link buttons", None),
     ("follows-reply", "gallery-follows-reply", "the /follows reply (ephemeral)", "follows"),
 ]
 

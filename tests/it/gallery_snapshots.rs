@@ -1,14 +1,15 @@
 //! Snapshots of whole message bodies for the README gallery (`docs/gallery/`,
 //! rendered by `scripts/gallery/render.py`), made by the real code: a packed
 //! burst (several embeds in one message, as today's packing sends them), a
-//! premiere-night burst digested into one message with its link buttons, and
-//! the `/follows` reply as the bot sends it to the fake Discord.
+//! premiere-night burst digested into one message with its link buttons, a
+//! message pinging a follow's role, and the `/follows` reply as the bot sends
+//! it to the fake Discord.
 
 use serde_json::Value;
 use trakt_herald::activity::{
     Activity, ActivityKey, Comment, Episode, Rating, Score, Show, Subject, TraktTime, User,
 };
-use trakt_herald::format::{self, buttons, digest::Item};
+use trakt_herald::format::{self, buttons, digest::Item, ping::Notify};
 use trakt_herald::ids::{ChannelId, GuildId, RoleId, UserId};
 use trakt_herald::store::{Delivery, NewFollow, NewUserFollow, Profile};
 use trakt_herald::trakt::v2::UserSlug;
@@ -21,7 +22,11 @@ use crate::support::herald::{Herald, Options, WAIT};
 /// The first message `activities` make, each follow's digest switch `digest`,
 /// as the create-message body delivery sends (`deliver::channel`): embeds, the
 /// link row of a message about one show, mentions disabled, a nonce.
-fn first_body(activities: &[Activity], digest: bool, nonce: &str) -> (Value, usize) {
+fn first_request(
+    activities: &[Activity],
+    digest: bool,
+    nonce: &str,
+) -> (format::CreateMessage, usize) {
     let items: Vec<Item<'_>> = activities
         .iter()
         .map(|activity| Item { activity, digest })
@@ -34,6 +39,12 @@ fn first_body(activities: &[Activity], digest: bool, nonce: &str) -> (Value, usi
     let body = message
         .to_request(Some(nonce.to_owned()))
         .with_components(links);
+    (body, count)
+}
+
+/// [`first_request`] as JSON.
+fn first_body(activities: &[Activity], digest: bool, nonce: &str) -> (Value, usize) {
+    let (body, count) = first_request(activities, digest, nonce);
     (serde_json::to_value(body).expect("a JSON body"), count)
 }
 
@@ -241,4 +252,23 @@ async fn the_follows_reply_as_sent() {
         "{description}"
     );
     insta::assert_json_snapshot!("gallery-follows-reply", reply.body);
+}
+
+#[test]
+fn a_pinged_message_mentions_only_its_role() {
+    let (_, v1) = activity_fixtures()
+        .into_iter()
+        .find(|(stem, _)| stem == "review")
+        .expect("the review fixture");
+    let review: Vec<Activity> = v1.iter().take(1).map(Activity::from).collect();
+    let (body, _) = first_request(&review, true, "gallery-pinged");
+    let body =
+        serde_json::to_value(body.notifying(Notify::Ping(RoleId(424_242)))).expect("a JSON body");
+    assert_eq!(body["content"], "<@&424242>");
+    assert_eq!(
+        body["allowed_mentions"],
+        serde_json::json!({"parse": [], "roles": ["424242"]})
+    );
+    assert_eq!(body["components"][0]["components"][0]["label"], "Trakt");
+    insta::assert_json_snapshot!("gallery-pinged-review", body);
 }
