@@ -15,6 +15,7 @@ mod complete;
 mod follow;
 mod follow_user;
 mod follow_v2;
+mod forum_follow;
 mod follows;
 mod help;
 mod matching;
@@ -45,6 +46,8 @@ pub struct Data {
     pub limits: LimitsConfig,
     /// How long a Trakt call may take before the reply is deferred.
     pub defer_after: Duration,
+    /// The bot's own REST client (forum posts: `/follow` opens them).
+    pub rest: crate::discord::rest::DiscordRest,
 }
 
 /// A command failure.
@@ -101,8 +104,26 @@ fn trakt_error(show: &ShowRef, e: TraktError) -> CommandError {
 
 pub type Context<'a> = poise::Context<'a, Data, CommandError>;
 
-/// Every command, for registration.
+/// Every command, for registration. A `channel` option that accepts
+/// forums accepts media channels too (type 16, which poise's attribute
+/// cannot name).
 pub fn all() -> Vec<poise::Command<Data, CommandError>> {
+    let mut all = commands();
+    for command in &mut all {
+        for p in command.parameters.iter_mut() {
+            if let Some(types) = p.channel_types.as_mut() {
+                if types.contains(&serenity::ChannelType::Forum) {
+                    types.to_mut().push(serenity::ChannelType::Unknown(
+                        crate::discord::forum::MEDIA,
+                    ));
+                }
+            }
+        }
+    }
+    all
+}
+
+fn commands() -> Vec<poise::Command<Data, CommandError>> {
     vec![
         follow::follow(),
         unfollow::unfollow(),
