@@ -12,8 +12,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::{backoff, Shared};
 use crate::discord::rest::SendError;
-pub(super) use crate::format::alert::DisabledBecause;
 use crate::format::alert;
+pub(super) use crate::format::alert::DisabledBecause;
 use crate::ids::ChannelId;
 
 /// Attempts at posting one alert.

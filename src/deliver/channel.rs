@@ -142,12 +142,7 @@ impl ChannelTask {
             .to_request(Some(batch.nonce))
             .with_components(batch.links)
             .notifying(batch.profile.notify);
-        let result = self
-            .shared
-            .deliverer
-            .rest
-            .post_message(dest, &body)
-            .await;
+        let result = self.shared.deliverer.rest.post_message(dest, &body).await;
         if let (Some(of), Err(e)) = (&batch.post_of, &result) {
             if let Some(step) = self.post_refused(of, dest, e).await? {
                 return Ok(step);
@@ -370,7 +365,9 @@ impl ChannelTask {
                     nonce: flight.nonce,
                     fresh: false,
                     profile,
-                    post_of: is_forum.then(|| forum::PostOf::of(&entries, &subs)).flatten(),
+                    post_of: is_forum
+                        .then(|| forum::PostOf::of(&entries, &subs))
+                        .flatten(),
                 }));
             }
             // Everything in it was dropped meanwhile (unfollow): forget it.
@@ -402,7 +399,9 @@ impl ChannelTask {
             message: next.message,
             fresh: true,
             profile,
-            post_of: is_forum.then(|| forum::PostOf::of(&entries, &subs)).flatten(),
+            post_of: is_forum
+                .then(|| forum::PostOf::of(&entries, &subs))
+                .flatten(),
         }))
     }
 }

@@ -177,7 +177,10 @@ mod tests {
         // A moderated tag is never chosen.
         assert_eq!(choose_tag(&tags, true, "Severance"), Ok(Some(1)));
         assert_eq!(choose_tag(&tags[1..], false, "Breaking Bad"), Ok(None));
-        assert_eq!(choose_tag(&tags[1..], true, "Breaking Bad"), Err(TagRequired));
+        assert_eq!(
+            choose_tag(&tags[1..], true, "Breaking Bad"),
+            Err(TagRequired)
+        );
         assert_eq!(choose_tag(&[], false, "x"), Ok(None));
     }
 

@@ -35,7 +35,11 @@ impl Store {
     pub fn set_forum(&self, channel: ChannelId, forum: ForumChannel) -> Result<(), StoreError> {
         let _w = self.lock();
         let mut plan = Plan::default();
-        plan.put(TreeId::ForumPosts, keys::id_prefix(channel.0).to_vec(), &forum)?;
+        plan.put(
+            TreeId::ForumPosts,
+            keys::id_prefix(channel.0).to_vec(),
+            &forum,
+        )?;
         self.apply(&plan)
     }
 
@@ -130,9 +134,8 @@ impl Store {
                     stats.subscriptions = 1;
                 }
             }
-            let dropped = self.plan_drop_entries(&mut plan, channel, |e| {
-                e.user.is_none() && &e.show == show
-            })?;
+            let dropped = self
+                .plan_drop_entries(&mut plan, channel, |e| e.user.is_none() && &e.show == show)?;
             stats.dropped_entries = dropped.entries;
             self.apply(&plan)?;
             (stats, dropped)
@@ -190,7 +193,10 @@ mod tests {
             store.forum_post(forum, &ShowRef::Trakt(10)).expect("read"),
             None
         );
-        assert_eq!(store.forum(forum).expect("marker"), Some(ForumChannel { kind: 15 }));
+        assert_eq!(
+            store.forum(forum).expect("marker"),
+            Some(ForumChannel { kind: 15 })
+        );
         // A stale "gone" (an older post) changes nothing.
         assert!(!store
             .forget_forum_post(forum, &show, ChannelId(76))

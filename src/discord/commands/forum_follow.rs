@@ -55,9 +55,10 @@ pub(super) async fn prepare(
     match data.rest.open_post(channel, title).await {
         Ok(post) => Ok(Some(ForumSetup { forum, post })),
         Err(OpenError::TagRequired) => Err(CommandError::User(tag_required_text(&target.place()))),
-        Err(OpenError::Send(SendError::Forbidden { .. })) => Err(CommandError::User(
-            missing_text(&target.place(), &["Send Messages"]),
-        )),
+        Err(OpenError::Send(SendError::Forbidden { .. })) => Err(CommandError::User(missing_text(
+            &target.place(),
+            &["Send Messages"],
+        ))),
         Err(OpenError::Send(e)) => Err(CommandError::Internal(format!(
             "opening a forum post in {channel}: {e}"
         ))),

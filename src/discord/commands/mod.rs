@@ -15,8 +15,8 @@ mod complete;
 mod follow;
 mod follow_user;
 mod follow_v2;
-mod forum_follow;
 mod follows;
+mod forum_follow;
 mod help;
 mod matching;
 mod pause;
@@ -113,9 +113,9 @@ pub fn all() -> Vec<poise::Command<Data, CommandError>> {
         for p in command.parameters.iter_mut() {
             if let Some(types) = p.channel_types.as_mut() {
                 if types.contains(&serenity::ChannelType::Forum) {
-                    types.to_mut().push(serenity::ChannelType::Unknown(
-                        crate::discord::forum::MEDIA,
-                    ));
+                    types
+                        .to_mut()
+                        .push(serenity::ChannelType::Unknown(crate::discord::forum::MEDIA));
                 }
             }
         }
