@@ -305,6 +305,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn channel_options_that_take_forums_take_media_channels_too() {
+        let all = all();
+        let types = |command: &str| {
+            all.iter()
+                .find(|c| c.name == command)
+                .and_then(|c| c.parameters.iter().find(|p| p.name == "channel"))
+                .and_then(|p| p.channel_types.clone())
+                .map(|t| t.to_vec())
+                .unwrap_or_default()
+        };
+        for command in ["follow", "unfollow", "pause", "resume", "follows"] {
+            let t = types(command);
+            assert!(
+                t.contains(&serenity::ChannelType::Forum)
+                    && t.contains(&serenity::ChannelType::Unknown(16)),
+                "{command}: {t:?}"
+            );
+        }
+        // The alerts channel is never a forum.
+        assert!(!types("alerts").contains(&serenity::ChannelType::Unknown(16)));
+    }
+
+    #[test]
     fn user_errors_name_the_problem() {
         let e = parse_show("a/b").expect_err("bad").to_string();
         assert!(e.contains("`/`"), "{e}");
