@@ -410,4 +410,28 @@ async fn a_forum_post_locked_later_disables_only_that_shows_follow() {
         .map(|s| &s.state);
     assert_eq!(got_state, Some(&SubState::Active));
     assert_eq!(says(&bot, twd_post, "twd locked"), 0);
+    // /follow again while the post is locked: refused, the follow stays disabled.
+    let refused = replies(&bot, forum_follow_cmd()).await;
+    assert!(refused.iter().all(|r| r.ephemeral), "{refused:#?}");
+    let said_back = text(&refused);
+    assert!(
+        said_back.contains(&format!("<#{twd_post}>")) && said_back.contains("locked thread"),
+        "{said_back}"
+    );
+    // Unlocked: /follow resumes it in the same post.
+    bot.discord.edit_place(twd_post, |p| p.locked = false);
+    let said_back = text(&replies(&bot, forum_follow_cmd()).await);
+    assert!(
+        said_back.contains(&format!("Posts go to <#{twd_post}>")),
+        "{said_back}"
+    );
+    let twd_state = bot
+        .store
+        .channel_follows(ChannelId(FORUM))
+        .expect("f")
+        .into_iter()
+        .find(|s| s.show == ShowRef::Trakt(TWD))
+        .map(|s| s.state);
+    assert_eq!(twd_state, Some(SubState::Active));
+    assert_eq!(bot.discord.posts_in(FORUM).len(), 2, "no new post");
 }
