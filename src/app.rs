@@ -79,7 +79,7 @@ pub async fn run_with_store(
     let wake = Arc::new(Notify::new());
     let deliverer = Deliverer {
         store: store.clone(),
-        rest,
+        rest: rest.clone(),
         pacer: Arc::new(RateLimiter::new(
             config.discord.max_messages_per_second,
             config.discord.max_messages_per_second.ceil() as u32,
@@ -137,6 +137,7 @@ pub async fn run_with_store(
         source,
         limits: config.limits,
         defer_after: Duration::from_millis(2000),
+        rest,
     };
     let outcome = bot::run(&config, data, &shutdown, &telemetry.gateway).await;
     cancel.cancel();

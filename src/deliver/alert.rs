@@ -12,7 +12,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::{backoff, Shared};
 use crate::discord::rest::SendError;
-use crate::format::alert::{self, DisabledBecause};
+use crate::format::alert;
+pub(super) use crate::format::alert::DisabledBecause;
 use crate::ids::ChannelId;
 
 /// Attempts at posting one alert.
@@ -21,12 +22,22 @@ const ATTEMPTS: u32 = 3;
 /// What delivery just disabled.
 pub(super) struct Disabled {
     pub channel: ChannelId,
-    /// Discord's answer: 403 or 404.
-    pub status: u16,
+    /// Why (from Discord's answer: [`because_of`]).
+    pub because: DisabledBecause,
     /// How many active follows it disabled.
     pub follows: usize,
     /// Unix seconds.
     pub since: i64,
+}
+
+/// Why a channel was disabled, from Discord's status: 404 gone, 400 (a
+/// disable on a 400 is only ever a locked thread) locked, else forbidden.
+pub(super) fn because_of(status: u16) -> DisabledBecause {
+    match status {
+        404 => DisabledBecause::Gone,
+        400 => DisabledBecause::Locked,
+        _ => DisabledBecause::Forbidden,
+    }
 }
 
 /// Post the alert for `d` in its server's alerts channel, if it has one.
@@ -52,12 +63,7 @@ pub(super) async fn announce(shared: &Shared, d: Disabled, cancel: &Cancellation
         tracing::info!(%channel, "delivery: the alerts channel itself was refused; no alert");
         return;
     }
-    let because = if d.status == 404 {
-        DisabledBecause::Gone
-    } else {
-        DisabledBecause::Forbidden
-    };
-    let body = alert::channel_disabled(channel.get(), because, d.follows, d.since);
+    let body = alert::channel_disabled(channel.get(), d.because, d.follows, d.since);
     for attempt in 1..=ATTEMPTS {
         tokio::select! {
             _ = cancel.cancelled() => return,

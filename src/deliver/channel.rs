@@ -4,7 +4,10 @@
 //! before the in-flight marker is written; a batch whose last attempt's outcome
 //! is unknown is first looked for in the channel's history. A batch ends where
 //! the follows' message settings change (`profile`): its ping, quiet flag and
-//! crosspost apply to all of it.
+//! crosspost apply to all of it. In a forum or media channel a batch holds
+//! one show's entries and goes to that show's post (`forum`).
+
+mod forum;
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -46,6 +49,8 @@ struct Batch {
     fresh: bool,
     /// Ping, quiet, publish: the same for every entry of the batch.
     profile: Profile,
+    /// In a forum: the show whose post the batch goes to.
+    post_of: Option<forum::PostOf>,
 }
 
 /// The per-channel loop state.
@@ -107,7 +112,14 @@ impl ChannelTask {
         };
         // Normally the whole batch fits one message; if not, send its head now.
         let sent_ids = batch.held;
-        if !batch.fresh && !self.known_unposted && self.found_in_history(&message).await {
+        let dest = match &batch.post_of {
+            None => channel,
+            Some(of) => match self.post(of).await? {
+                forum::Dest::Post(thread) => thread,
+                forum::Dest::Then(step) => return Ok(step),
+            },
+        };
+        if !batch.fresh && !self.known_unposted && self.found_in_history(dest, &message).await {
             tracing::info!(%channel, embeds = sent_ids.len(), "delivery: the unanswered message was posted; not sending it again");
             self.ack(sent_ids).await?;
             return Ok(Step::Continue);
@@ -130,12 +142,12 @@ impl ChannelTask {
             .to_request(Some(batch.nonce))
             .with_components(batch.links)
             .notifying(batch.profile.notify);
-        let result = self
-            .shared
-            .deliverer
-            .rest
-            .post_message(channel, &body)
-            .await;
+        let result = self.shared.deliverer.rest.post_message(dest, &body).await;
+        if let (Some(of), Err(e)) = (&batch.post_of, &result) {
+            if let Some(step) = self.post_refused(of, dest, e).await? {
+                return Ok(step);
+            }
+        }
         let posted = result.as_ref().ok().copied().flatten();
         let result = result.map(|_| ());
         if matches!(result, Err(SendError::Transient { .. })) {
@@ -227,7 +239,7 @@ impl ChannelTask {
                 );
                 let disabled = alert::Disabled {
                     channel,
-                    status,
+                    because: alert::because_of(status),
                     follows: done.subscriptions,
                     since,
                 };
@@ -252,8 +264,7 @@ impl ChannelTask {
     /// Is `message` among the channel's recent messages by the bot? A refused
     /// read (no Read Message History) or any other failure answers "no": the
     /// resend then relies on the nonce alone.
-    async fn found_in_history(&self, message: &format::Message) -> bool {
-        let channel = self.channel;
+    async fn found_in_history(&self, channel: ChannelId, message: &format::Message) -> bool {
         let rest = &self.shared.deliverer.rest;
         let bot = match self.shared.bot_user().await {
             Ok(bot) => bot,
@@ -327,15 +338,16 @@ impl ChannelTask {
     async fn next_batch(&mut self) -> Result<Option<Batch>, StoreError> {
         let channel = self.channel;
         let store = self.shared.deliverer.store.clone();
-        let (flight, entries, subs) = store
+        let (flight, entries, subs, is_forum) = store
             .blocking(move |s| {
                 let subs = s.channel_follows(channel)?;
+                let is_forum = s.forum(channel)?.is_some();
                 match s.in_flight(channel)? {
                     Some(flight) => {
                         let entries = s.entries(channel, &flight.ids)?;
-                        Ok((Some(flight), entries, subs))
+                        Ok((Some(flight), entries, subs, is_forum))
                     }
-                    None => Ok((None, Vec::new(), subs)),
+                    None => Ok((None, Vec::new(), subs, is_forum)),
                 }
             })
             .await?;
@@ -353,6 +365,9 @@ impl ChannelTask {
                     nonce: flight.nonce,
                     fresh: false,
                     profile,
+                    post_of: is_forum
+                        .then(|| forum::PostOf::of(&entries, &subs))
+                        .flatten(),
                 }));
             }
             // Everything in it was dropped meanwhile (unfollow): forget it.
@@ -370,6 +385,10 @@ impl ChannelTask {
         // did not ask for it.
         let (same, profile) = uniform_prefix(&profiles(&entries, &subs));
         entries.truncate(same);
+        if is_forum {
+            // One show per message: it goes to that show's post.
+            entries.truncate(forum::same_show(&entries));
+        }
         // Only what the first message holds goes in flight, so a resend is identical.
         let next = next_message(&entries, &switches);
         Ok(Some(Batch {
@@ -380,6 +399,9 @@ impl ChannelTask {
             message: next.message,
             fresh: true,
             profile,
+            post_of: is_forum
+                .then(|| forum::PostOf::of(&entries, &subs))
+                .flatten(),
         }))
     }
 }

@@ -8,6 +8,20 @@ use crate::backoff::Backoff;
 use crate::discord::rest::SendError;
 use crate::shutdown::Fatal;
 
+/// Discord's answers to a post in a locked thread: 160005 "Thread is
+/// locked", 50083 "Operation cannot be performed on an archived thread"
+/// (a locked thread stays archived; an unlocked one is unarchived by the post).
+pub const LOCKED_CODES: [u64; 2] = [160_005, 50_083];
+
+/// Why a follow whose thread was locked is disabled (`/follows` shows it).
+pub const LOCKED_REASON: &str =
+    "the thread is locked: Discord lets only moderators post there (unlock it, then /follow there again)";
+
+/// Is `e` Discord refusing a post because the thread is locked?
+pub fn is_locked(e: &SendError) -> bool {
+    matches!(e, SendError::Refused { code, .. } if LOCKED_CODES.contains(code))
+}
+
 /// Longest pause after repeated transient failures.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
@@ -22,7 +36,8 @@ pub enum Decision {
     /// 5xx, network error or timeout: the message may or may not have been
     /// posted. Back off, then check the channel before sending again.
     BackOff { wait: Duration },
-    /// 403/404: the channel's follows are disabled and its entries dropped.
+    /// 403/404 (400 for a locked thread): the channel's follows are
+    /// disabled and its entries dropped.
     Disable { status: u16, reason: &'static str },
     /// Another 4xx: the message will never be accepted; drop it.
     Drop,
@@ -61,6 +76,10 @@ pub fn decide(result: &Result<(), SendError>, failures: u32) -> Decision {
         Err(SendError::NotFound { .. }) => Decision::Disable {
             status: 404,
             reason: "the channel no longer exists",
+        },
+        Err(e @ SendError::Refused { .. }) if is_locked(e) => Decision::Disable {
+            status: 400,
+            reason: LOCKED_REASON,
         },
         Err(SendError::Refused { .. }) => Decision::Drop,
         Err(SendError::Unauthorized) => Decision::Stop(Fatal::DiscordTokenRefused),
@@ -155,6 +174,24 @@ mod tests {
             message: "Invalid Form Body".into(),
         });
         assert_eq!(decide(&refused, 0), Decision::Drop);
+    }
+
+    #[test]
+    fn a_locked_thread_disables_with_the_reason() {
+        for code in LOCKED_CODES {
+            let locked = Err(SendError::Refused {
+                status: 400,
+                code,
+                message: "Thread is locked".into(),
+            });
+            assert_eq!(
+                decide(&locked, 0),
+                Decision::Disable {
+                    status: 400,
+                    reason: LOCKED_REASON
+                }
+            );
+        }
         assert_eq!(
             decide(&Err(SendError::Unauthorized), 0),
             Decision::Stop(Fatal::DiscordTokenRefused)

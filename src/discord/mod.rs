@@ -1,9 +1,10 @@
 //! Everything that speaks to Discord: the serenity/poise client and its wiring
 //! (`bot`), the slash commands (`commands`), the bot's own REST sender for
-//! deliveries (`rest`), the bot's permissions in a channel (`permissions`), and conversion of our embeds into serenity builders.
+//! deliveries (`rest`), what it opens in forum channels (`forum`), the bot's permissions in a channel (`permissions`), and conversion of our embeds into serenity builders.
 
 pub mod bot;
 pub mod commands;
+pub mod forum;
 pub mod permissions;
 pub mod rest;
 

@@ -2,7 +2,8 @@
 //! Discord's algorithm (guild base from @everyone and the member's roles,
 //! Administrator grants everything, then the channel's overwrites for
 //! @everyone, the member's roles and the member), and the list of missing
-//! permissions a `/follow` names. No I/O: `commands::target` fetches the
+//! permissions a `/follow` names (in a forum or media channel: also what
+//! opening a post there takes). No I/O: `commands::target` fetches the
 //! inputs when the interaction does not carry them.
 
 use poise::serenity_prelude::Permissions;
@@ -109,6 +110,34 @@ pub fn missing(have: Permissions, thread: bool) -> Vec<&'static str> {
         .collect()
 }
 
+/// What the bot needs in a forum or media channel: View Channel, Send
+/// Messages (Discord's permission to open a post there), Send Messages in
+/// Threads (to post in it afterwards), Embed Links and Read Message History.
+pub fn needed_in_forum() -> Vec<(Permissions, &'static str)> {
+    vec![
+        (Permissions::VIEW_CHANNEL, "View Channel"),
+        (Permissions::SEND_MESSAGES, "Send Messages"),
+        (
+            Permissions::SEND_MESSAGES_IN_THREADS,
+            "Send Messages in Threads",
+        ),
+        (Permissions::EMBED_LINKS, "Embed Links"),
+        (Permissions::READ_MESSAGE_HISTORY, "Read Message History"),
+    ]
+}
+
+/// The names of what `have` lacks of [`needed_in_forum`], in that order.
+pub fn missing_in_forum(have: Permissions) -> Vec<&'static str> {
+    if have.contains(Permissions::ADMINISTRATOR) {
+        return Vec::new();
+    }
+    needed_in_forum()
+        .into_iter()
+        .filter(|(p, _)| !have.contains(*p))
+        .map(|(_, name)| name)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,6 +229,18 @@ mod tests {
         )]);
         i.owner_id = Some(BOT);
         assert_eq!(compute(&i), Permissions::all());
+    }
+
+    #[test]
+    fn a_forum_needs_send_messages_to_open_posts_and_in_threads_to_post() {
+        let have = Permissions::VIEW_CHANNEL
+            | Permissions::SEND_MESSAGES
+            | Permissions::EMBED_LINKS
+            | Permissions::READ_MESSAGE_HISTORY;
+        assert_eq!(missing_in_forum(have), vec!["Send Messages in Threads"]);
+        let have = (have | Permissions::SEND_MESSAGES_IN_THREADS) - Permissions::SEND_MESSAGES;
+        assert_eq!(missing_in_forum(have), vec!["Send Messages"]);
+        assert!(missing_in_forum(Permissions::ADMINISTRATOR).is_empty());
     }
 
     #[test]

@@ -4,7 +4,12 @@
 //! answer into a `SendError` the delivery worker can act on. It also reads a
 //! channel's recent messages back (delivery's check for a message whose answer
 //! was lost), the bot's own user id, and crossposts a message of an
-//! announcement channel (a follow with `publish`).
+//! announcement channel (a follow with `publish`); `forum` opens forum posts
+//! and reads a channel's tags and thread state.
+
+mod forum;
+
+pub use forum::OpenError;
 
 use std::time::Duration;
 

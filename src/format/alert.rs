@@ -14,6 +14,10 @@ pub enum DisabledBecause {
     Forbidden,
     /// 404: the channel is gone.
     Gone,
+    /// The thread (or a forum's post) was locked.
+    Locked,
+    /// Discord refused to open the show's post in a forum (e.g. a required tag).
+    PostRefused,
 }
 
 /// The alert that `channel` (a Discord channel id) had its `follows` follows
@@ -35,6 +39,14 @@ pub fn channel_disabled(
         DisabledBecause::Gone => (
             "The channel no longer exists.",
             "To keep following these shows, use /follow in another channel.",
+        ),
+        DisabledBecause::PostRefused => (
+            "Discord refused to open the show's post in that forum (it requires a tag I cannot use, or refused the post).",
+            "Create a tag named Trakt (not moderated) there, then use /follow there again.",
+        ),
+        DisabledBecause::Locked => (
+            "The thread I post in there was locked: Discord lets only moderators post in a locked thread.",
+            "Unlock it, then use /follow there again: its follows resume from that moment (what happened meanwhile is not posted).",
         ),
     };
     let embed = Embed {
@@ -84,5 +96,9 @@ mod tests {
             "{text}"
         );
         assert_ne!(gone["nonce"], body["nonce"]);
+        let locked = serde_json::to_value(channel_disabled(42, DisabledBecause::Locked, 1, 9))
+            .expect("json");
+        let text = locked["embeds"][0]["description"].as_str().expect("text");
+        assert!(text.contains("locked") && text.contains("Unlock"), "{text}");
     }
 }

@@ -32,6 +32,8 @@
 //! | `feeds` | a v2 site-wide feed's name ([`Feed::name`]) | its watermark, a [`TraktTime`](crate::trakt::TraktTime); under `rate/` + the name, its schedule [`Record`](crate::schedule::Record) (`schedule`; no migration) |
 //! | `user_subs` | user + channel | [`UserSub`] (`users`; new trees, no migration) |
 //! | `user_state` | user | [`UserState`] |
+//! | `forum_posts` | channel | a forum or media channel's marker, a [`ForumChannel`] (`forum`; a new tree, no migration) |
+//! | `forum_posts` | channel + show | the post the show's activity goes to there, a [`ForumPost`] |
 //! | `alerts` | guild | the guild's alerts channel, a [`ChannelId`](crate::ids::ChannelId) (`alerts`; a new tree, no migration) |
 //!
 //! # Consistency
@@ -61,6 +63,7 @@
 //! marker names only entries that are still pending.
 
 mod alerts;
+mod forum;
 mod import;
 mod keys;
 mod migrate_outbox;
@@ -90,6 +93,7 @@ use sled::transaction::{
 };
 use sled::Transactional;
 
+pub use forum::{ForumChannel, ForumPost};
 pub use import::{ImportProgress, IMPORT_CHUNK, MAX_TITLE_CHARS};
 pub use schema::SCHEMA_VERSION;
 pub use stats::FollowCounts;
@@ -123,11 +127,12 @@ enum TreeId {
     Alerts,
     UserSubs,
     UserState,
+    ForumPosts,
 }
 
 impl TreeId {
     /// Every data tree, in index order (`ALL[t as usize] == t`).
-    const ALL: [TreeId; 14] = [
+    const ALL: [TreeId; 15] = [
         TreeId::Subs,
         TreeId::ByChannel,
         TreeId::ByGuild,
@@ -142,6 +147,7 @@ impl TreeId {
         TreeId::Alerts,
         TreeId::UserSubs,
         TreeId::UserState,
+        TreeId::ForumPosts,
     ];
 
     /// The sled tree name (stable: it is the on-disk layout).
@@ -161,6 +167,7 @@ impl TreeId {
             TreeId::Alerts => "alerts",
             TreeId::UserSubs => "user_subs",
             TreeId::UserState => "user_state",
+            TreeId::ForumPosts => "forum_posts",
         }
     }
 }

@@ -15,6 +15,7 @@ mod format_schema;
 mod format_snapshots;
 mod format_user_snapshots;
 mod format_v2_snapshots;
+mod forums;
 mod gallery_snapshots;
 mod import_scale;
 mod lifecycle;

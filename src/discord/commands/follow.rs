@@ -1,6 +1,7 @@
 //! `/follow`: a moderator makes this channel follow a show (all actions or a
 //! list), within the server's follow limit; re-following updates the actions.
-//! The v1 path is here; the v2 path (resolving what was typed to a Trakt id,
+//! In a forum or media channel the show's activity goes to its own post
+//! there (`forum_follow`). The v1 path is here; the v2 path (resolving what was typed to a Trakt id,
 //! the actions v2 offers) is in `follow_v2`, the show autocomplete in `complete`.
 
 use poise::serenity_prelude as serenity;
@@ -9,6 +10,7 @@ use poise::CreateReply;
 use super::target::{self, capitalized, describe_delivery, Target};
 
 use super::complete::autocomplete_show;
+use super::forum_follow::{self, ForumSetup};
 use super::{describe_actions, ids, parse_actions, parse_v1_show, reply_public, trakt_error};
 use super::{with_deferral, CommandError, Context};
 use crate::clock::unix_now;
@@ -35,7 +37,7 @@ pub async fn follow(
     #[description = "Comma list: watching, scrobble, checkin, seen, collection, rating, watchlist, shout, review, created, item_added (default: all)"]
     actions: Option<String>,
     #[description = "Where to post (default: this channel)"]
-    #[channel_types("Text", "News", "PublicThread", "PrivateThread", "NewsThread")]
+    #[channel_types("Text", "News", "PublicThread", "PrivateThread", "NewsThread", "Forum")]
     channel: Option<serenity::PartialChannel>,
     #[description = "A role to mention in posts (default: nobody is pinged)"] ping: Option<
         serenity::Role,
@@ -79,8 +81,13 @@ pub(super) fn store_follow(
     follow: NewFollow,
     delivery: Delivery,
     digest: Option<bool>,
+    forum: Option<ForumSetup>,
 ) -> Result<FollowOutcome, StoreError> {
     let (channel, show) = (follow.channel, follow.show.clone());
+    if let Some(f) = forum {
+        s.set_forum(channel, f.forum)?;
+        s.set_forum_post(channel, &show, &f.post)?;
+    }
     let outcome = s.follow_with(follow, Some(delivery))?;
     if let Some(on) = digest {
         s.set_digest(channel, &show, on)?;
@@ -146,6 +153,7 @@ async fn follow_v1(
         .clone()
         .or_else(|| existing.map(|s| s.title))
         .unwrap_or_else(|| show.to_string());
+    let forum = forum_follow::prepare(ctx, &args.target, &show, &title).await?;
     let follow = NewFollow {
         guild,
         channel,
@@ -161,7 +169,7 @@ async fn follow_v1(
     // A confirmed follow must survive a crash: flushed before the reply.
     let outcome = data
         .store
-        .blocking(move |s| store_follow(s, follow, delivery, digest))
+        .blocking(move |s| store_follow(s, follow, delivery, digest, forum))
         .await?;
     let shown = format::escape_markdown(&title);
     let (place, notes) = (args.target.place(), describe_delivery(&delivery));
@@ -178,5 +186,8 @@ async fn follow_v1(
         ),
     };
     text.push_str(digest_note(digest));
+    if let Some(f) = forum {
+        text.push_str(&format!(" Posts go to <#{}>.", f.post.thread));
+    }
     reply_public(ctx, deferred, CreateReply::default().content(text)).await
 }

@@ -54,10 +54,12 @@ pub(super) async fn follow(
     let show = looked.value;
     let title = show.title.clone();
     let slug = show.ids.slug.clone();
+    let show_ref = ShowRef::Trakt(show.ids.trakt.0);
+    let forum = super::forum_follow::prepare(ctx, &args.target, &show_ref, &title).await?;
     let follow = NewFollow {
         guild,
         channel,
-        show: ShowRef::Trakt(show.ids.trakt.0),
+        show: show_ref,
         title: title.clone(),
         slug: Some(slug.clone()),
         actions: plan.follow,
@@ -69,7 +71,7 @@ pub(super) async fn follow(
     // A confirmed follow must survive a crash: flushed before the reply.
     let outcome = data
         .store
-        .blocking(move |s| super::follow::store_follow(s, follow, delivery, digest))
+        .blocking(move |s| super::follow::store_follow(s, follow, delivery, digest, forum))
         .await?;
     let place = Place {
         name: args.target.place(),
@@ -77,6 +79,9 @@ pub(super) async fn follow(
     };
     let mut text = confirmation(&title, &slug, &plan, outcome, &place);
     text.push_str(super::follow::digest_note(digest));
+    if let Some(f) = forum {
+        text.push_str(&format!(" Posts go to <#{}>.", f.post.thread));
+    }
     reply_public(ctx, deferred, CreateReply::default().content(text)).await
 }
 

@@ -15,7 +15,7 @@ use crate::store::SubState;
 pub async fn follows(
     ctx: Context<'_>,
     #[description = "The channel to list (default: this channel)"]
-    #[channel_types("Text", "News", "PublicThread", "PrivateThread", "NewsThread")]
+    #[channel_types("Text", "News", "PublicThread", "PrivateThread", "NewsThread", "Forum")]
     channel: Option<serenity::PartialChannel>,
 ) -> Result<(), CommandError> {
     ids(ctx)?;

@@ -101,7 +101,8 @@ fn help_text() -> String {
     text.push_str(
         "\nA show is its Trakt slug (from trakt.tv/shows/**the-walking-dead**) or its TVDB id.\n\n\
          **Permissions I need** where I post: View Channel, Send Messages, Embed Links, and \
-         Read Message History (to check, after a lost answer, that a post is not there already).\n\n",
+         Read Message History (to check, after a lost answer, that a post is not there already); \
+         in threads and forums (one post per show) also Send Messages in Threads.\n\n",
     );
     text.push_str(&format!("Project: <{PROJECT_URL}>"));
     text

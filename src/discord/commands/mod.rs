@@ -16,6 +16,7 @@ mod follow;
 mod follow_user;
 mod follow_v2;
 mod follows;
+mod forum_follow;
 mod help;
 mod matching;
 mod pause;
@@ -45,6 +46,8 @@ pub struct Data {
     pub limits: LimitsConfig,
     /// How long a Trakt call may take before the reply is deferred.
     pub defer_after: Duration,
+    /// The bot's own REST client (forum posts: `/follow` opens them).
+    pub rest: crate::discord::rest::DiscordRest,
 }
 
 /// A command failure.
@@ -101,8 +104,26 @@ fn trakt_error(show: &ShowRef, e: TraktError) -> CommandError {
 
 pub type Context<'a> = poise::Context<'a, Data, CommandError>;
 
-/// Every command, for registration.
+/// Every command, for registration. A `channel` option that accepts
+/// forums accepts media channels too (type 16, which poise's attribute
+/// cannot name).
 pub fn all() -> Vec<poise::Command<Data, CommandError>> {
+    let mut all = commands();
+    for command in &mut all {
+        for p in command.parameters.iter_mut() {
+            if let Some(types) = p.channel_types.as_mut() {
+                if types.contains(&serenity::ChannelType::Forum) {
+                    types
+                        .to_mut()
+                        .push(serenity::ChannelType::Unknown(crate::discord::forum::MEDIA));
+                }
+            }
+        }
+    }
+    all
+}
+
+fn commands() -> Vec<poise::Command<Data, CommandError>> {
     vec![
         follow::follow(),
         unfollow::unfollow(),
@@ -282,6 +303,29 @@ fn describe_actions(actions: ActionSet) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn channel_options_that_take_forums_take_media_channels_too() {
+        let all = all();
+        let types = |command: &str| {
+            all.iter()
+                .find(|c| c.name == command)
+                .and_then(|c| c.parameters.iter().find(|p| p.name == "channel"))
+                .and_then(|p| p.channel_types.clone())
+                .map(|t| t.to_vec())
+                .unwrap_or_default()
+        };
+        for command in ["follow", "unfollow", "pause", "resume", "follows"] {
+            let t = types(command);
+            assert!(
+                t.contains(&serenity::ChannelType::Forum)
+                    && t.contains(&serenity::ChannelType::Unknown(16)),
+                "{command}: {t:?}"
+            );
+        }
+        // The alerts channel is never a forum.
+        assert!(!types("alerts").contains(&serenity::ChannelType::Unknown(16)));
+    }
 
     #[test]
     fn user_errors_name_the_problem() {

@@ -26,7 +26,7 @@ pub async fn pause(
     #[autocomplete = "autocomplete_followed"]
     follow: String,
     #[description = "The channel whose follow it is (default: this channel)"]
-    #[channel_types("Text", "News", "PublicThread", "PrivateThread", "NewsThread")]
+    #[channel_types("Text", "News", "PublicThread", "PrivateThread", "NewsThread", "Forum")]
     channel: Option<serenity::PartialChannel>,
 ) -> Result<(), CommandError> {
     ids(ctx)?;

@@ -24,7 +24,7 @@ pub async fn resume(
     #[autocomplete = "autocomplete_followed"]
     follow: String,
     #[description = "The channel whose follow it is (default: this channel)"]
-    #[channel_types("Text", "News", "PublicThread", "PrivateThread", "NewsThread")]
+    #[channel_types("Text", "News", "PublicThread", "PrivateThread", "NewsThread", "Forum")]
     channel: Option<serenity::PartialChannel>,
 ) -> Result<(), CommandError> {
     ids(ctx)?;

@@ -2,7 +2,8 @@
 //! option (default: where the command was typed), the bot's permissions
 //! there (the interaction's `app_permissions` for the channel it was typed
 //! in, else computed from the channel, the guild's roles and the bot's
-//! member, fetched), and the `ping`, `ping_on`, `quiet`, `publish` options.
+//! member, fetched; a forum needs what opening a post takes; a locked
+//! thread is refused), and the `ping`, `ping_on`, `quiet`, `publish` options.
 
 use poise::serenity_prelude as serenity;
 use serenity::{ChannelType, Permissions};
@@ -19,6 +20,8 @@ pub(super) struct Target {
     /// Where the command was typed (its permissions came with the interaction).
     pub here: bool,
     pub kind: Option<ChannelType>,
+    /// A locked thread (only moderators may post there).
+    pub locked: bool,
 }
 
 impl Target {
@@ -28,6 +31,20 @@ impl Target {
             "this channel".to_owned()
         } else {
             format!("<#{}>", self.channel)
+        }
+    }
+
+    /// A forum or media channel: follows post in one post per show.
+    pub fn is_forum(&self) -> bool {
+        self.forum_kind().is_some()
+    }
+
+    /// Discord's type of a forum (15) or media (16) channel.
+    pub fn forum_kind(&self) -> Option<u8> {
+        match self.kind {
+            Some(ChannelType::Forum) => Some(crate::discord::forum::FORUM),
+            Some(ChannelType::Unknown(k)) if crate::discord::forum::is_forum(k) => Some(k),
+            _ => None,
         }
     }
 
@@ -54,15 +71,22 @@ pub(super) fn target(ctx: Context<'_>, option: Option<&serenity::PartialChannel>
             channel: ChannelId(c.id.get()),
             here: false,
             kind: Some(c.kind),
+            locked: is_locked(c),
         },
-        _ => Target {
-            channel: ChannelId(typed_in.get()),
-            here: true,
-            kind: interaction(ctx)
-                .and_then(|i| i.channel.as_ref())
-                .map(|c| c.kind),
-        },
+        _ => {
+            let here = interaction(ctx).and_then(|i| i.channel.as_ref());
+            Target {
+                channel: ChannelId(typed_in.get()),
+                here: true,
+                kind: here.map(|c| c.kind),
+                locked: here.is_some_and(is_locked),
+            }
+        }
     }
+}
+
+fn is_locked(c: &serenity::PartialChannel) -> bool {
+    c.thread_metadata.as_ref().is_some_and(|t| t.locked)
 }
 
 /// For autocomplete: the channel the `channel` option names, else where it is typed.
@@ -93,7 +117,14 @@ pub(super) async fn check_can_post(
     } else {
         fetch_permissions(ctx, guild, target).await?
     };
-    let missing = permissions::missing(have, target.is_thread());
+    if target.locked {
+        return Err(CommandError::User(locked_text(&target.place())));
+    }
+    let missing = if target.is_forum() {
+        permissions::missing_in_forum(have)
+    } else {
+        permissions::missing(have, target.is_thread())
+    };
     if missing.is_empty() {
         return Ok(have);
     }
@@ -108,6 +139,11 @@ pub(super) fn missing_text(place: &str, missing: &[&str]) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     format!("I cannot post in {place}: I am missing {list} there. Give me that, then /follow again. Nothing was changed.")
+}
+
+/// What `/follow` answers in a locked thread.
+pub(super) fn locked_text(place: &str) -> String {
+    format!("{} is a locked thread: Discord lets only moderators post there, so I could not post. Unlock it, or choose another channel. Nothing was changed.", capitalized(place))
 }
 
 /// The bot's permissions in a channel other than the one the command came from.
@@ -268,6 +304,7 @@ mod tests {
             channel: ChannelId(5),
             here: true,
             kind: Some(kind),
+            locked: false,
         }
     }
 
@@ -325,7 +362,18 @@ mod tests {
             channel: ChannelId(42),
             here: false,
             kind: None,
+            locked: false,
         };
+        assert_eq!(
+            locked_text(&elsewhere.place()),
+            "<#42> is a locked thread: Discord lets only moderators post there, so I could not post. Unlock it, or choose another channel. Nothing was changed."
+        );
+        let media = Target {
+            kind: Some(ChannelType::Unknown(16)),
+            ..elsewhere.clone()
+        };
+        assert_eq!(media.forum_kind(), Some(16));
+        assert!(!here(ChannelType::Text).is_forum());
         assert_eq!(elsewhere.place(), "<#42>");
         assert_eq!(
             capitalized(&here(ChannelType::Text).place()),

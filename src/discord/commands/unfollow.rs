@@ -85,7 +85,7 @@ pub async fn unfollow(
     #[autocomplete = "autocomplete_followed"]
     show: String,
     #[description = "The channel whose follow it is (default: this channel)"]
-    #[channel_types("Text", "News", "PublicThread", "PrivateThread", "NewsThread")]
+    #[channel_types("Text", "News", "PublicThread", "PrivateThread", "NewsThread", "Forum")]
     channel: Option<serenity::PartialChannel>,
 ) -> Result<(), CommandError> {
     ids(ctx)?;

@@ -21,6 +21,7 @@ pub mod limits;
 mod objects;
 mod rest;
 mod shards;
+pub mod threads;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -449,6 +450,8 @@ pub struct State {
     /// Permissions denied to the bot (a member overwrite) in a channel; see
     /// [`FakeDiscord::deny_bot_in`].
     pub bot_denied: HashMap<u64, u64>,
+    /// Threads, forum and media channels a test registered (`threads`).
+    pub places: BTreeMap<u64, threads::Place>,
 }
 
 impl std::fmt::Debug for GatewayCommand {

@@ -251,6 +251,9 @@ fn route(
     if !req.body_is_json {
         return Outcome::error(400, 50109, "The request body contains invalid JSON.");
     }
+    if let Some((status, body)) = super::threads::route(state, req.method, &segments, req.body) {
+        return Outcome::json(status, body);
+    }
     match (req.method, segments.as_slice()) {
         ("GET", ["gateway"]) => Outcome::ok(json!({ "url": gateway_url })),
         ("GET", ["gateway", "bot"]) => Outcome::ok(objects::gateway_bot(
