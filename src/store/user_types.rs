@@ -105,9 +105,19 @@ pub struct UserMarks {
     /// `rated_at` of the newest rating read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ratings: Option<TraktTime>,
-    /// `listed_at` of the newest watchlist entry read.
+    /// `listed_at` of the newest watchlist entry read (shows, movies and
+    /// episodes together: set only when every part was read).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub watchlist: Option<TraktTime>,
+    /// `collected_at` of the newest collected episode or movie read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collection: Option<TraktTime>,
+    /// `created_at` of the newest comment read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comments: Option<TraktTime>,
+    /// The newest `created_at` or `updated_at` of the user's lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lists: Option<TraktTime>,
 }
 
 impl UserMarks {
@@ -122,6 +132,9 @@ impl UserMarks {
         self.history = later(self.history, newer.history);
         self.ratings = later(self.ratings, newer.ratings);
         self.watchlist = later(self.watchlist, newer.watchlist);
+        self.collection = later(self.collection, newer.collection);
+        self.comments = later(self.comments, newer.comments);
+        self.lists = later(self.lists, newer.lists);
     }
 }
 

@@ -1,0 +1,173 @@
+//! A followed user's watchlist (shows, episodes and, unless every follow
+//! wanting it is narrowed to one show, movies), collection (shows and,
+//! likewise, movies), comments and lists, read by `users` in the same cycle
+//! when the follows' actions need them (`user_plan::Sources`).
+//!
+//! Each source starts from its own mark or the follow time, whichever is
+//! later, minus the overlap (`V2Poller::user_bound`); with neither, it only
+//! sets its mark. A source's mark is set only once all its requests
+//! succeeded, so a part that failed is read again from the old mark (dedupe
+//! drops what was already posted). The collection is not served by time:
+//! it is read whole and its episodes and movies collected after the bound
+//! are new. Lists: every public list of the user is read; one created after
+//! the bound is `created`, and the items of one changed after the bound are
+//! read for `item_added` (only when a follow wants it).
+
+use super::plan;
+use super::users::{Read, USER_WALK};
+use super::{feeds::to_timestamp, V2Poller};
+use crate::activity::TraktTime;
+use crate::trakt::v2::user_sources::WatchlistKind;
+use crate::trakt::v2::{map, map_user, map_user_sources, V2Error, WalkLimits};
+use crate::trakt::Action;
+
+/// Pages of the user's lists, and of one list's items, read at most.
+const LIST_WALK: WalkLimits = WalkLimits {
+    limit: 100,
+    max_pages: 3,
+};
+
+impl V2Poller {
+    /// The watchlist's parts added since the bound.
+    pub(super) async fn read_user_watchlist(
+        &self,
+        read: &mut Read<'_>,
+        movies: bool,
+    ) -> Result<(), V2Error> {
+        let bound = self.user_bound(read.f, read.f.state.marks.watchlist);
+        let mut kinds = vec![WatchlistKind::Shows, WatchlistKind::Episodes];
+        if movies {
+            kinds.push(WatchlistKind::Movies);
+        }
+        let mut times: Vec<TraktTime> = Vec::new();
+        let mut date = None;
+        for kind in kinds {
+            let walk = self
+                .client
+                .user_watchlist_kind_since(
+                    &read.f.user.0,
+                    kind,
+                    bound.and_then(to_timestamp),
+                    USER_WALK,
+                )
+                .await?;
+            read.requests += walk.pages;
+            date = date.or(walk.date.map(map::time));
+            times.extend(walk.items.iter().map(|i| map::time(i.listed_at)));
+            if bound.is_some() {
+                for i in &walk.items {
+                    let a = map_user::watchlist(i, &read.f.user.0, &read.by);
+                    read.push(a);
+                }
+            }
+        }
+        read.marks.watchlist = plan::newest(times, date);
+        Ok(())
+    }
+
+    /// The collection: episodes (and movies) collected after the bound.
+    pub(super) async fn read_user_collection(
+        &self,
+        read: &mut Read<'_>,
+        movies: bool,
+    ) -> Result<(), V2Error> {
+        let bound = self.user_bound(read.f, read.f.state.marks.collection);
+        let slug = read.f.user.0.clone();
+        let shows = self.client.user_collection_shows(&slug).await?;
+        read.requests += shows.pages;
+        let mut date = shows.date.map(map::time);
+        let mut times: Vec<TraktTime> = shows
+            .items
+            .iter()
+            .flat_map(|s| s.seasons.iter().flat_map(|season| season.episodes.iter()))
+            .filter_map(|e| e.collected_at.map(map::time))
+            .collect();
+        if let Some(b) = bound {
+            for s in &shows.items {
+                if s.last_collected_at.is_some_and(|t| map::time(t) <= b) {
+                    continue;
+                }
+                for a in map_user_sources::collected_episodes(s, bound, &slug, &read.by) {
+                    read.push(Some(a));
+                }
+            }
+        }
+        if movies {
+            let walk = self.client.user_collection_movies(&slug).await?;
+            read.requests += walk.pages;
+            date = date.or(walk.date.map(map::time));
+            times.extend(walk.items.iter().filter_map(|m| m.collected_at.map(map::time)));
+            if let Some(bound) = bound {
+                for m in &walk.items {
+                    if m.collected_at.is_some_and(|t| map::time(t) > bound) {
+                        let a = map_user_sources::collected_movie(m, &slug, &read.by);
+                        read.push(a);
+                    }
+                }
+            }
+        }
+        read.marks.collection = plan::newest(times, date);
+        Ok(())
+    }
+
+    /// The user's top-level comments written since the bound.
+    pub(super) async fn read_user_comments(&self, read: &mut Read<'_>) -> Result<(), V2Error> {
+        let bound = self.user_bound(read.f, read.f.state.marks.comments);
+        let walk = self
+            .client
+            .user_comments_since(&read.f.user.0, bound.and_then(to_timestamp), USER_WALK)
+            .await?;
+        read.requests += walk.pages;
+        let times = walk.items.iter().map(|w| map::time(w.comment.created_at));
+        let mark = plan::newest(times, walk.date.map(map::time));
+        if bound.is_some() {
+            for w in &walk.items {
+                let a = map_user_sources::user_comment(w, &read.f.user.0, &read.by);
+                read.push(a);
+            }
+        }
+        read.marks.comments = mark;
+        Ok(())
+    }
+
+    /// The user's lists: created since the bound, and items added since the
+    /// bound to those changed since.
+    pub(super) async fn read_user_lists(&self, read: &mut Read<'_>) -> Result<(), V2Error> {
+        let bound = self.user_bound(read.f, read.f.state.marks.lists);
+        let slug = read.f.user.0.clone();
+        let walk = self.client.user_lists(&slug, LIST_WALK).await?;
+        read.requests += walk.pages;
+        let times = walk
+            .items
+            .iter()
+            .flat_map(|l| [l.created_at, l.updated_at])
+            .flatten()
+            .map(map::time);
+        let mark = plan::newest(times, walk.date.map(map::time));
+        if let Some(bound) = bound {
+            let after = |t: Option<crate::trakt::v2::Timestamp>| {
+                t.is_some_and(|t| map::time(t) > bound)
+            };
+            for list in &walk.items {
+                if after(list.created_at) && read.f.wanted.contains(Action::Created) {
+                    let a = map_user_sources::list_created(list, &slug, &read.by);
+                    read.push(a);
+                }
+                if !after(list.updated_at) || !read.f.wanted.contains(Action::ItemAdded) {
+                    continue;
+                }
+                let items = self
+                    .client
+                    .user_list_items(&slug, list.ids.trakt, LIST_WALK)
+                    .await?;
+                read.requests += items.pages;
+                for item in items.items.iter().filter(|i| after(Some(i.listed_at))) {
+                    let a = map_user_sources::list_item_added(list, item, &slug, &read.by);
+                    read.push(a);
+                }
+            }
+        }
+        read.marks.lists = mark;
+        Ok(())
+    }
+}
