@@ -10,15 +10,18 @@
 //! drops what was already posted). The collection is not served by time:
 //! it is read whole and its episodes and movies collected after the bound
 //! are new. Lists: every public list of the user is read; one created after
-//! the bound is `created`, and the items of one changed after the bound are
-//! read for `item_added` (only when a follow wants it).
+//! the bound is `created`, and the items of one changed after the bound (and
+//! since the last read of the lists, so a list is opened once per change) are
+//! read for `item_added`, only when a follow wants it.
+
+use std::collections::BTreeMap;
 
 use super::plan;
 use super::users::{Read, USER_WALK};
 use super::{feeds::to_timestamp, V2Poller};
 use crate::activity::TraktTime;
 use crate::trakt::v2::user_sources::WatchlistKind;
-use crate::trakt::v2::{map, map_user, map_user_sources, V2Error, WalkLimits};
+use crate::trakt::v2::{map, map_user, map_user_sources, Timestamp, V2Error, WalkLimits};
 use crate::trakt::Action;
 
 /// Pages of the user's lists, and of one list's items, read at most.
@@ -96,7 +99,11 @@ impl V2Poller {
             let walk = self.client.user_collection_movies(&slug).await?;
             read.requests += walk.pages;
             date = date.or(walk.date.map(map::time));
-            times.extend(walk.items.iter().filter_map(|m| m.collected_at.map(map::time)));
+            times.extend(
+                walk.items
+                    .iter()
+                    .filter_map(|m| m.collected_at.map(map::time)),
+            );
             if let Some(bound) = bound {
                 for m in &walk.items {
                     if m.collected_at.is_some_and(|t| map::time(t) > bound) {
@@ -130,10 +137,12 @@ impl V2Poller {
         Ok(())
     }
 
-    /// The user's lists: created since the bound, and items added since the
-    /// bound to those changed since.
+    /// The user's lists: created since the bound, and the items added
+    /// since the bound to those changed since the bound and since the last
+    /// read (`UserMarks::list_updates`).
     pub(super) async fn read_user_lists(&self, read: &mut Read<'_>) -> Result<(), V2Error> {
-        let bound = self.user_bound(read.f, read.f.state.marks.lists);
+        let marks = &read.f.state.marks;
+        let bound = self.user_bound(read.f, marks.lists);
         let slug = read.f.user.0.clone();
         let walk = self.client.user_lists(&slug, LIST_WALK).await?;
         read.requests += walk.pages;
@@ -144,16 +153,23 @@ impl V2Poller {
             .flatten()
             .map(map::time);
         let mark = plan::newest(times, walk.date.map(map::time));
+        let updates: BTreeMap<u64, TraktTime> = walk
+            .items
+            .iter()
+            .filter_map(|l| Some((l.ids.trakt.0, map::time(l.updated_at?))))
+            .collect();
         if let Some(bound) = bound {
-            let after = |t: Option<crate::trakt::v2::Timestamp>| {
-                t.is_some_and(|t| map::time(t) > bound)
-            };
+            let after = |t: Option<Timestamp>| t.is_some_and(|t| map::time(t) > bound);
             for list in &walk.items {
                 if after(list.created_at) && read.f.wanted.contains(Action::Created) {
                     let a = map_user_sources::list_created(list, &slug, &read.by);
                     read.push(a);
                 }
-                if !after(list.updated_at) || !read.f.wanted.contains(Action::ItemAdded) {
+                let id = list.ids.trakt.0;
+                let moved = updates
+                    .get(&id)
+                    .is_some_and(|u| marks.list_updates.get(&id).is_none_or(|seen| u > seen));
+                if !after(list.updated_at) || !moved || !read.f.wanted.contains(Action::ItemAdded) {
                     continue;
                 }
                 let items = self
@@ -168,6 +184,7 @@ impl V2Poller {
             }
         }
         read.marks.lists = mark;
+        read.marks.list_updates = updates;
         Ok(())
     }
 }

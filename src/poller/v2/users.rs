@@ -147,7 +147,11 @@ impl V2Poller {
     }
 
     /// Where a source with mark `mark` starts (`None`: first read).
-    pub(super) fn user_bound(&self, f: &UserFollowers, mark: Option<TraktTime>) -> Option<TraktTime> {
+    pub(super) fn user_bound(
+        &self,
+        f: &UserFollowers,
+        mark: Option<TraktTime>,
+    ) -> Option<TraktTime> {
         plan::bound(&[mark, f.state.watermark], self.overlap)
     }
 

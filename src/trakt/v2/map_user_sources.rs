@@ -100,7 +100,10 @@ pub fn user_comment(w: &CommentWrapper, user_slug: &str, by: &activity::User) ->
 fn list(l: &TraktList, user_slug: &str) -> activity::List {
     let mut out = map::list(l);
     if out.url.is_none() && l.user.is_none() {
-        let handle = out.slug.clone().unwrap_or_else(|| l.ids.trakt.0.to_string());
+        let handle = out
+            .slug
+            .clone()
+            .unwrap_or_else(|| l.ids.trakt.0.to_string());
         out.url = web::list(user_slug, &handle);
     }
     out

@@ -60,8 +60,13 @@ fn user_comments_keep_the_comment_key_flags_and_their_subject() {
     assert!(matches!(acts[0].subject, Subject::Episode { .. }));
     assert!(matches!(acts[1].subject, Subject::Show { .. }));
     assert!(matches!(acts[2].subject, Subject::List));
-    assert!(acts[2].list.as_ref().is_some_and(|l| l.id == Some(31740032)));
-    assert!(acts.iter().all(|a| a.action == Action::Shout && a.user == by()));
+    assert!(acts[2]
+        .list
+        .as_ref()
+        .is_some_and(|l| l.id == Some(31740032)));
+    assert!(acts
+        .iter()
+        .all(|a| a.action == Action::Shout && a.user == by()));
     let mut review = items[0].clone();
     review.comment.review = true;
     review.comment.spoiler = true;

@@ -113,10 +113,7 @@ impl V2Client {
     }
 
     /// The whole collected shows half (`/collection/shows`).
-    pub async fn user_collection_shows(
-        &self,
-        slug: &str,
-    ) -> Result<Walk<CollectedShow>, V2Error> {
+    pub async fn user_collection_shows(&self, slug: &str) -> Result<Walk<CollectedShow>, V2Error> {
         self.walk(
             &user_path(slug, &["collection", "shows"]),
             &[],
@@ -221,7 +218,9 @@ mod tests {
         let m: Vec<CollectedMovie> =
             serde_json::from_str(&read("user-sources/user-collection-movies.json"))
                 .expect("movies");
-        assert!(m.iter().all(|m| m.movie.is_some() && m.collected_at.is_some()));
+        assert!(m
+            .iter()
+            .all(|m| m.movie.is_some() && m.collected_at.is_some()));
         let w: Vec<CommentWrapper> =
             serde_json::from_str(&read("trakt-v2/user-comments.json")).expect("comments");
         assert_eq!(w.len(), 3);
@@ -234,6 +233,8 @@ mod tests {
         assert!(items.iter().all(|i| i.movie.is_some()));
         let items: Vec<ListItem> =
             serde_json::from_str(&read("user-sources/user-watchlist-episodes.json")).expect("w");
-        assert!(items.iter().all(|i| i.episode.is_some() && i.show.is_some()));
+        assert!(items
+            .iter()
+            .all(|i| i.episode.is_some() && i.show.is_some()));
     }
 }
