@@ -120,10 +120,21 @@ pub struct UserMarks {
     /// The newest `created_at` or `updated_at` of the user's lists.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lists: Option<TraktTime>,
+    /// The stats' `collected` counts when the collection was last read: it
+    /// is read again only when they moved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collected: Option<CollectedCounts>,
     /// Each public list's `updated_at` when the lists were last read (list
     /// id → time): a list's items are read again only when it moved.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub list_updates: BTreeMap<u64, TraktTime>,
+}
+
+/// `/users/{id}/stats` `collected` counts (`None`: not known or not read).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectedCounts {
+    pub episodes: Option<u64>,
+    pub movies: Option<u64>,
 }
 
 impl UserMarks {
@@ -141,6 +152,9 @@ impl UserMarks {
         self.collection = later(self.collection, newer.collection);
         self.comments = later(self.comments, newer.comments);
         self.lists = later(self.lists, newer.lists);
+        if newer.collected.is_some() {
+            self.collected = newer.collected;
+        }
         // A read of the lists sees all of them: its snapshot replaces the old
         // one (deleted lists are forgotten).
         if !newer.list_updates.is_empty() {

@@ -26,7 +26,8 @@ pub struct Sources {
     pub ratings: bool,
     /// `/users/{id}/watchlist/{shows,episodes}/added`.
     pub watchlist: bool,
-    /// `/users/{id}/collection/shows`.
+    /// `/users/{id}/stats`, then `/users/{id}/collection/shows` when its
+    /// collected episodes moved.
     pub collection: bool,
     /// `/users/{id}/comments/all/all` (shout, review).
     pub comments: bool,
@@ -75,9 +76,10 @@ impl Sources {
         }
     }
 
-    /// Requests per cycle when each source fits one page and no list
-    /// changed (the usual case): the watchlist is two requests (shows,
-    /// episodes) plus one for movies, the collection one plus one for movies.
+    /// Requests per cycle when each source fits one page, no list changed
+    /// and the collection did not either (the usual case): the watchlist is
+    /// two requests (shows, episodes) plus one for movies; the collection is
+    /// one `/stats` request (+1 per half, shows or movies, that changed).
     pub fn requests(self) -> u32 {
         let n = |b: bool| u32::from(b);
         n(self.watching)
@@ -88,7 +90,6 @@ impl Sources {
             + n(self.comments)
             + n(self.lists)
             + n(self.movies && self.watchlist)
-            + n(self.movies && self.collection)
     }
 }
 
@@ -131,15 +132,15 @@ mod tests {
         let h = Sources::for_actions(set("checkin"));
         assert!(h.history && !h.ratings && !h.watching && !h.watchlist);
         assert_eq!(Sources::for_actions(set("seen,scrobble")).requests(), 1);
-        // watching, history, ratings, watchlist ×3, collection ×2, comments, lists.
-        assert_eq!(Sources::for_actions(user_actions()).requests(), 10);
+        // watching, history, ratings, watchlist ×3, stats, comments, lists.
+        assert_eq!(Sources::for_actions(user_actions()).requests(), 9);
         assert_eq!(Sources::for_actions(set("shout")).requests(), 1);
         let c = Sources::for_actions(set("shout,review"));
         assert!(c.comments && !c.lists && !c.collection && !c.movies);
         let l = Sources::for_actions(set("item_added"));
         assert!(l.lists && !l.comments && l.requests() == 1);
         let coll = Sources::for_actions(set("collection"));
-        assert!(coll.collection && coll.movies && coll.requests() == 2);
+        assert!(coll.collection && coll.movies && coll.requests() == 1);
         assert_eq!(Sources::for_actions(set("watchlist")).requests(), 3);
     }
 
@@ -171,7 +172,7 @@ mod tests {
         assert!(!Sources::for_follows(&mixed).movies);
         let open = [sub("watchlist", Some(1393)), sub("collection", None)];
         let s = Sources::for_follows(&open);
-        assert!(s.movies && s.watchlist && s.collection && s.requests() == 5);
+        assert!(s.movies && s.watchlist && s.collection && s.requests() == 4);
         let mut off = sub("collection", None);
         off.state = crate::store::SubState::Disabled {
             reason: "x".into(),

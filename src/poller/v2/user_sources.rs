@@ -8,8 +8,10 @@
 //! sets its mark. A source's mark is set only once all its requests
 //! succeeded, so a part that failed is read again from the old mark (dedupe
 //! drops what was already posted). The collection is not served by time:
-//! it is read whole and its episodes and movies collected after the bound
-//! are new. Lists: every public list of the user is read; one created after
+//! one `/stats` request per cycle tells whether its `collected` counts moved
+//! since the last read (reference §10.2), and only then is the half that
+//! moved read whole; its episodes and movies collected after the bound are
+//! new (a swap that keeps a count unchanged is not seen until it moves). Lists: every public list of the user is read; one created after
 //! the bound is `created`, and the items of one changed after the bound (and
 //! since the last read of the lists, so a list is opened once per change) are
 //! read for `item_added`, only when a follow wants it.
@@ -20,6 +22,7 @@ use super::plan;
 use super::users::{Read, USER_WALK};
 use super::{feeds::to_timestamp, V2Poller};
 use crate::activity::TraktTime;
+use crate::store::CollectedCounts;
 use crate::trakt::v2::user_sources::WatchlistKind;
 use crate::trakt::v2::{map, map_user, map_user_sources, Timestamp, V2Error, WalkLimits};
 use crate::trakt::Action;
@@ -68,7 +71,8 @@ impl V2Poller {
         Ok(())
     }
 
-    /// The collection: episodes (and movies) collected after the bound.
+    /// The collection: episodes (and movies) collected after the bound,
+    /// each half read only when the stats' count of it moved.
     pub(super) async fn read_user_collection(
         &self,
         read: &mut Read<'_>,
@@ -76,44 +80,72 @@ impl V2Poller {
     ) -> Result<(), V2Error> {
         let bound = self.user_bound(read.f, read.f.state.marks.collection);
         let slug = read.f.user.0.clone();
-        let shows = self.client.user_collection_shows(&slug).await?;
-        read.requests += shows.pages;
-        let mut date = shows.date.map(map::time);
-        let mut times: Vec<TraktTime> = shows
-            .items
-            .iter()
-            .flat_map(|s| s.seasons.iter().flat_map(|season| season.episodes.iter()))
-            .filter_map(|e| e.collected_at.map(map::time))
-            .collect();
-        if let Some(b) = bound {
-            for s in &shows.items {
-                if s.last_collected_at.is_some_and(|t| map::time(t) <= b) {
-                    continue;
-                }
-                for a in map_user_sources::collected_episodes(s, bound, &slug, &read.by) {
-                    read.push(Some(a));
-                }
-            }
+        let stats = self.client.user_stats(&slug).await?;
+        read.requests += 1;
+        let counts = CollectedCounts {
+            episodes: stats.value.collected_episodes(),
+            movies: stats.value.collected_movies().filter(|_| movies),
+        };
+        let seen = read.f.state.marks.collected;
+        let moved = |now: Option<u64>, before: Option<u64>| now.is_none() || now != before;
+        let date = stats.meta.date.map(map::time);
+        let mut times: Vec<TraktTime> = Vec::new();
+        if bound.is_none() {
+            // The first read only sets the mark (Trakt's clock now).
+            read.marks.collection = date;
+            read.marks.collected = Some(counts);
+            return Ok(());
         }
-        if movies {
+        if moved(counts.episodes, seen.and_then(|s| s.episodes)) {
+            self.read_collected_shows(read, bound, &mut times).await?;
+        }
+        if movies && moved(counts.movies, seen.and_then(|s| s.movies)) {
             let walk = self.client.user_collection_movies(&slug).await?;
             read.requests += walk.pages;
-            date = date.or(walk.date.map(map::time));
             times.extend(
                 walk.items
                     .iter()
                     .filter_map(|m| m.collected_at.map(map::time)),
             );
-            if let Some(bound) = bound {
-                for m in &walk.items {
-                    if m.collected_at.is_some_and(|t| map::time(t) > bound) {
-                        let a = map_user_sources::collected_movie(m, &slug, &read.by);
-                        read.push(a);
-                    }
+            for m in &walk.items {
+                if m.collected_at.is_some_and(|t| Some(map::time(t)) > bound) {
+                    let a = map_user_sources::collected_movie(m, &slug, &read.by);
+                    read.push(a);
                 }
             }
         }
-        read.marks.collection = plan::newest(times, date);
+        read.marks.collection = plan::newest(times, None);
+        read.marks.collected = Some(counts);
+        Ok(())
+    }
+
+    /// The collected shows: their episodes collected after `bound`.
+    async fn read_collected_shows(
+        &self,
+        read: &mut Read<'_>,
+        bound: Option<TraktTime>,
+        times: &mut Vec<TraktTime>,
+    ) -> Result<(), V2Error> {
+        let slug = read.f.user.0.clone();
+        let shows = self.client.user_collection_shows(&slug).await?;
+        read.requests += shows.pages;
+        times.extend(
+            shows
+                .items
+                .iter()
+                .flat_map(|s| s.seasons.iter().flat_map(|season| season.episodes.iter()))
+                .filter_map(|e| e.collected_at.map(map::time)),
+        );
+        for s in &shows.items {
+            if s.last_collected_at
+                .is_some_and(|t| Some(map::time(t)) <= bound)
+            {
+                continue;
+            }
+            for a in map_user_sources::collected_episodes(s, bound, &slug, &read.by) {
+                read.push(Some(a));
+            }
+        }
         Ok(())
     }
 

@@ -2,16 +2,17 @@
 //! §10.2): the watchlist by media type (shows, movies, episodes), the
 //! collection (shows with their collected episodes, and movies), the user's
 //! comments (wrappers of a show, season, episode, movie or list), their
-//! lists and one list's items. Wire types and `V2Client` methods; the
+//! lists and one list's items, and the stats whose `collected` counts tell
+//! whether the collection changed (§8.19). Wire types and `V2Client` methods; the
 //! profile, history, ratings and watching are in `users`.
 
 use serde::Deserialize;
 
-use super::client::{ApiPath, V2Client};
+use super::client::{ApiPath, Fetched, V2Client};
 use super::endpoints::{typed, Reach, Walk, WalkLimits};
 use super::error::V2Error;
 use super::wire::{CommentWrapper, ListId, ListItem, Movie, Show, Timestamp, TraktList};
-use crate::trakt::lenient::opt_object;
+use crate::trakt::lenient::{opt_object, opt_u64};
 
 /// Which part of the watchlist one request reads (`/watchlist/{type}/added`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +79,34 @@ pub struct CollectedMovie {
     pub movie: Option<Movie>,
 }
 
+/// One media type's counters in `/users/{id}/stats` (only `collected` is used).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct StatCounts {
+    #[serde(default, deserialize_with = "opt_u64")]
+    pub collected: Option<u64>,
+}
+
+/// `GET /users/{id}/stats` (§8.19), the parts the bot reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct UserStats {
+    #[serde(default, deserialize_with = "opt_object")]
+    pub movies: Option<StatCounts>,
+    #[serde(default, deserialize_with = "opt_object")]
+    pub episodes: Option<StatCounts>,
+}
+
+impl UserStats {
+    /// Collected episodes, when Trakt says.
+    pub fn collected_episodes(&self) -> Option<u64> {
+        self.episodes.as_ref()?.collected
+    }
+
+    /// Collected movies, when Trakt says.
+    pub fn collected_movies(&self) -> Option<u64> {
+        self.movies.as_ref()?.collected
+    }
+}
+
 /// Reading the user's collection: every page (the answer is not sorted by
 /// time, and usually not paginated at all).
 pub const COLLECTION_WALK: WalkLimits = WalkLimits {
@@ -110,6 +139,12 @@ impl V2Client {
             |i: &ListItem| Some(i.listed_at),
         )
         .await
+    }
+
+    /// The user's counters (`/users/{slug}/stats`): one cheap request that
+    /// tells whether the collection changed.
+    pub async fn user_stats(&self, slug: &str) -> Result<Fetched<UserStats>, V2Error> {
+        self.get_one(&user_path(slug, &["stats"]), &[]).await
     }
 
     /// The whole collected shows half (`/collection/shows`).
@@ -228,6 +263,10 @@ mod tests {
         let l: Vec<TraktList> =
             serde_json::from_str(&read("trakt-v2/user-lists.json")).expect("lists");
         assert_eq!(l.len(), 2);
+        let stats: UserStats =
+            serde_json::from_str(&read("user-sources/user-stats.json")).expect("stats");
+        assert_eq!(stats.collected_episodes(), Some(7));
+        assert_eq!(stats.collected_movies(), Some(2));
         let items: Vec<ListItem> =
             serde_json::from_str(&read("user-sources/user-watchlist-movies.json")).expect("w");
         assert!(items.iter().all(|i| i.movie.is_some()));

@@ -227,7 +227,8 @@ impl World {
     }
 
     /// A user's sources (§8.12–§8.18): history honours `start_at`; the
-    /// collection is served whole, without pagination headers (as recorded).
+    /// collection is served whole, without pagination headers (as recorded);
+    /// `stats` counts what the collection holds.
     fn user_route(&self, slug: &str, rest: &[&str], query: &BTreeMap<String, String>) -> Answer {
         let none = Vec::new();
         match rest {
@@ -260,6 +261,24 @@ impl World {
                     .cloned()
                     .collect();
                 paginate(&newest_first(&kept, "/listed_at"), query, 100)
+            }
+            ["stats"] => {
+                // The counters that matter: what the collection holds now.
+                let mut stats: Value =
+                    serde_json::from_str(&fixture("../user-sources/user-stats.json"))
+                        .expect("stats fixture");
+                let episodes: usize = self
+                    .collection_shows
+                    .get(slug)
+                    .unwrap_or(&none)
+                    .iter()
+                    .flat_map(|s| s["seasons"].as_array().cloned().unwrap_or_default())
+                    .map(|season| season["episodes"].as_array().map_or(0, Vec::len))
+                    .sum();
+                let movies = self.collection_movies.get(slug).map_or(0, Vec::len);
+                stats["episodes"]["collected"] = json!(episodes);
+                stats["movies"]["collected"] = json!(movies);
+                Answer::json(&stats)
             }
             ["collection", "shows"] => Answer::json(&Value::Array(
                 self.collection_shows.get(slug).cloned().unwrap_or_default(),
