@@ -76,6 +76,34 @@ impl ActivityKey {
         ActivityKey(format!("watchlist:{user_slug}:{item_id}"))
     }
 
+    /// A followed user's collected episode:
+    /// `collection:{user}:episode:{show trakt id}:{season}:{number}:{collected_at}`.
+    pub fn collection_episode(
+        user_slug: &str,
+        show_trakt_id: u64,
+        season: u32,
+        number: u32,
+        collected_at: TraktTime,
+    ) -> ActivityKey {
+        ActivityKey(format!(
+            "collection:{user_slug}:episode:{show_trakt_id}:{season}:{number}:{}",
+            collected_at.0
+        ))
+    }
+
+    /// A followed user's collected movie:
+    /// `collection:{user}:movie:{movie trakt id}:{collected_at}`.
+    pub fn collection_movie(
+        user_slug: &str,
+        movie_trakt_id: u64,
+        collected_at: TraktTime,
+    ) -> ActivityKey {
+        ActivityKey(format!(
+            "collection:{user_slug}:movie:{movie_trakt_id}:{}",
+            collected_at.0
+        ))
+    }
+
     /// A followed user's current viewing:
     /// `user_watching:{user}:{type}:{trakt id}:{started_at}`.
     pub fn user_watching(

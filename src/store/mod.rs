@@ -102,8 +102,8 @@ pub use types::{
     PollCommit, PollItem, ShowFollowers, ShowState, StoreError, SubState, Subscription, V2Marks,
 };
 pub use user_types::{
-    NewUserFollow, Profile, ShowFilter, UserCommit, UserFollowers, UserItem, UserMarks, UserState,
-    UserSub,
+    CollectedCounts, NewUserFollow, Profile, ShowFilter, UserCommit, UserFollowers, UserItem,
+    UserMarks, UserState, UserSub,
 };
 
 /// First byte of every stored value.

@@ -3,6 +3,8 @@
 //! the poller reads and commits. Kept apart from the show types: a user
 //! follow has its own key space (`keys::user`), so the show path is untouched.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::SubState;
@@ -105,9 +107,34 @@ pub struct UserMarks {
     /// `rated_at` of the newest rating read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ratings: Option<TraktTime>,
-    /// `listed_at` of the newest watchlist entry read.
+    /// `listed_at` of the newest watchlist entry read (shows, movies and
+    /// episodes together: set only when every part was read).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub watchlist: Option<TraktTime>,
+    /// `collected_at` of the newest collected episode or movie read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collection: Option<TraktTime>,
+    /// `created_at` of the newest comment read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comments: Option<TraktTime>,
+    /// The newest `created_at` or `updated_at` of the user's lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lists: Option<TraktTime>,
+    /// The stats' `collected` counts when the collection was last read: it
+    /// is read again only when they moved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collected: Option<CollectedCounts>,
+    /// Each public list's `updated_at` when the lists were last read (list
+    /// id → time): a list's items are read again only when it moved.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub list_updates: BTreeMap<u64, TraktTime>,
+}
+
+/// `/users/{id}/stats` `collected` counts (`None`: not known or not read).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectedCounts {
+    pub episodes: Option<u64>,
+    pub movies: Option<u64>,
 }
 
 impl UserMarks {
@@ -122,6 +149,17 @@ impl UserMarks {
         self.history = later(self.history, newer.history);
         self.ratings = later(self.ratings, newer.ratings);
         self.watchlist = later(self.watchlist, newer.watchlist);
+        self.collection = later(self.collection, newer.collection);
+        self.comments = later(self.comments, newer.comments);
+        self.lists = later(self.lists, newer.lists);
+        if newer.collected.is_some() {
+            self.collected = newer.collected;
+        }
+        // A read of the lists sees all of them: its snapshot replaces the old
+        // one (deleted lists are forgotten).
+        if !newer.list_updates.is_empty() {
+            self.list_updates = newer.list_updates.clone();
+        }
     }
 }
 
@@ -168,4 +206,37 @@ pub struct UserCommit {
     pub items: Vec<UserItem>,
     /// Unix seconds; when the dedupe keys were recorded.
     pub now: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merging_marks_keeps_the_later_of_each_and_the_newest_list_snapshot() {
+        let mut old = UserMarks {
+            collection: Some(TraktTime(50)),
+            comments: Some(TraktTime(90)),
+            lists: Some(TraktTime(10)),
+            list_updates: BTreeMap::from([(1, TraktTime(10)), (2, TraktTime(5))]),
+            ..UserMarks::default()
+        };
+        let newer = UserMarks {
+            collection: Some(TraktTime(60)),
+            comments: Some(TraktTime(80)),
+            list_updates: BTreeMap::from([(1, TraktTime(20))]),
+            ..UserMarks::default()
+        };
+        old.merge(&newer);
+        assert_eq!(old.collection, Some(TraktTime(60)));
+        assert_eq!(old.comments, Some(TraktTime(90)));
+        assert_eq!(old.lists, Some(TraktTime(10)));
+        assert_eq!(old.list_updates, BTreeMap::from([(1, TraktTime(20))]));
+        old.merge(&UserMarks::default());
+        assert_eq!(
+            old.list_updates.len(),
+            1,
+            "an empty snapshot changes nothing"
+        );
+    }
 }

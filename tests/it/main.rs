@@ -38,5 +38,6 @@ mod v2_crash;
 mod v2_failures;
 mod v2_polling;
 mod v2_schedule;
+mod v2_user_sources;
 mod v2_users;
 mod v2_users_crash;

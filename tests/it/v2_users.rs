@@ -255,10 +255,13 @@ async fn requests_per_cycle_are_what_the_plan_says_for_users_with_mixed_actions(
     let cycle = &paths[marks[n - 2]..marks[n - 1]];
     let mut sorted: Vec<&str> = cycle.iter().map(String::as_str).collect();
     sorted.sort_unstable();
-    // moonfield: watching + history + ratings; kaiton: watchlist only.
+    // moonfield: watching + history + ratings; kaiton: watchlist only (shows,
+    // episodes and movies).
     assert_eq!(
         sorted,
         [
+            "/users/kaiton/watchlist/episodes/added",
+            "/users/kaiton/watchlist/movies/added",
             "/users/kaiton/watchlist/shows/added",
             "/users/moonfield/history",
             "/users/moonfield/ratings/all",

@@ -28,6 +28,7 @@ mod schedule;
 mod show;
 mod targets;
 pub mod user_plan;
+mod user_sources;
 mod users;
 
 use std::collections::HashMap;

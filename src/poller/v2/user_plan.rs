@@ -9,21 +9,10 @@ use crate::store::UserSub;
 use crate::trakt::v2::V2Error;
 use crate::trakt::{Action, ActionSet};
 
-/// The actions a user follow can have: what a user's public sources serve
-/// that this build reads (collection, comments and lists are not read yet).
+/// The actions a user follow can have: all eleven (every one has a public
+/// source per user, reference §10.2).
 pub fn user_actions() -> ActionSet {
-    let mut s = ActionSet::none();
-    for a in [
-        Action::Watching,
-        Action::Scrobble,
-        Action::Checkin,
-        Action::Seen,
-        Action::Rating,
-        Action::Watchlist,
-    ] {
-        s.insert(a);
-    }
-    s
+    ActionSet::all()
 }
 
 /// The user sources one cycle reads.
@@ -35,29 +24,72 @@ pub struct Sources {
     pub history: bool,
     /// `/users/{id}/ratings/all`.
     pub ratings: bool,
-    /// `/users/{id}/watchlist/shows/added`.
+    /// `/users/{id}/watchlist/{shows,episodes}/added`.
     pub watchlist: bool,
+    /// `/users/{id}/stats`, then `/users/{id}/collection/shows` when its
+    /// collected episodes moved.
+    pub collection: bool,
+    /// `/users/{id}/comments/all/all` (shout, review).
+    pub comments: bool,
+    /// `/users/{id}/lists` (created, item_added; the items of changed lists
+    /// only for item_added).
+    pub lists: bool,
+    /// The movie halves of the watchlist and the collection: only when a
+    /// follow wanting them is not narrowed to one show.
+    pub movies: bool,
 }
 
 impl Sources {
-    /// The sources `wanted` (the union of a user's follows' actions) needs.
+    /// The sources `wanted` (the union of a user's follows' actions) needs,
+    /// movies included.
     pub fn for_actions(wanted: ActionSet) -> Sources {
+        let mut s = Sources::shows_for(wanted);
+        s.movies = s.watchlist || s.collection;
+        s
+    }
+
+    /// The sources the active `subs` of one user need: as
+    /// [`Sources::for_actions`], but movies only when a follow that wants the
+    /// watchlist or the collection is not narrowed to a show.
+    pub fn for_follows(subs: &[UserSub]) -> Sources {
+        let active = || subs.iter().filter(|s| s.state.is_active());
+        let wanted = active().fold(ActionSet::none(), |w, s| w.union(s.actions));
+        let mut s = Sources::shows_for(wanted);
+        s.movies = active().any(|f| {
+            f.show.is_none()
+                && (f.actions.contains(Action::Watchlist) || f.actions.contains(Action::Collection))
+        });
+        s
+    }
+
+    fn shows_for(wanted: ActionSet) -> Sources {
+        let any = |actions: &[Action]| actions.iter().any(|a| wanted.contains(*a));
         Sources {
             watching: wanted.contains(Action::Watching),
-            history: [Action::Scrobble, Action::Checkin, Action::Seen]
-                .iter()
-                .any(|a| wanted.contains(*a)),
+            history: any(&[Action::Scrobble, Action::Checkin, Action::Seen]),
             ratings: wanted.contains(Action::Rating),
             watchlist: wanted.contains(Action::Watchlist),
+            collection: wanted.contains(Action::Collection),
+            comments: any(&[Action::Shout, Action::Review]),
+            lists: any(&[Action::Created, Action::ItemAdded]),
+            movies: false,
         }
     }
 
-    /// Requests per cycle when each source fits one page (the usual case).
+    /// Requests per cycle when each source fits one page, no list changed
+    /// and the collection did not either (the usual case): the watchlist is
+    /// two requests (shows, episodes) plus one for movies; the collection is
+    /// one `/stats` request (+1 per half, shows or movies, that changed).
     pub fn requests(self) -> u32 {
-        [self.watching, self.history, self.ratings, self.watchlist]
-            .iter()
-            .map(|b| u32::from(*b))
-            .sum()
+        let n = |b: bool| u32::from(b);
+        n(self.watching)
+            + n(self.history)
+            + n(self.ratings)
+            + 2 * n(self.watchlist)
+            + n(self.collection)
+            + n(self.comments)
+            + n(self.lists)
+            + n(self.movies && self.watchlist)
     }
 }
 
@@ -100,8 +132,53 @@ mod tests {
         let h = Sources::for_actions(set("checkin"));
         assert!(h.history && !h.ratings && !h.watching && !h.watchlist);
         assert_eq!(Sources::for_actions(set("seen,scrobble")).requests(), 1);
-        assert_eq!(Sources::for_actions(user_actions()).requests(), 4);
-        assert_eq!(Sources::for_actions(set("shout")).requests(), 0);
+        // watching, history, ratings, watchlist ×3, stats, comments, lists.
+        assert_eq!(Sources::for_actions(user_actions()).requests(), 9);
+        assert_eq!(Sources::for_actions(set("shout")).requests(), 1);
+        let c = Sources::for_actions(set("shout,review"));
+        assert!(c.comments && !c.lists && !c.collection && !c.movies);
+        let l = Sources::for_actions(set("item_added"));
+        assert!(l.lists && !l.comments && l.requests() == 1);
+        let coll = Sources::for_actions(set("collection"));
+        assert!(coll.collection && coll.movies && coll.requests() == 1);
+        assert_eq!(Sources::for_actions(set("watchlist")).requests(), 3);
+    }
+
+    fn sub(actions: &str, show: Option<u64>) -> UserSub {
+        UserSub {
+            guild: crate::ids::GuildId(1),
+            channel: crate::ids::ChannelId(2),
+            user: crate::trakt::v2::UserSlug("moonfield".into()),
+            profile: crate::store::Profile::default(),
+            actions: set(actions),
+            show: show.map(|trakt| crate::store::ShowFilter {
+                trakt,
+                slug: "s".into(),
+                title: "S".into(),
+            }),
+            created_by: crate::ids::UserId(3),
+            created_at: 0,
+            state: crate::store::SubState::Active,
+            since: None,
+        }
+    }
+
+    #[test]
+    fn movies_are_read_only_for_a_follow_not_narrowed_to_a_show() {
+        let narrowed = Sources::for_follows(&[sub("watchlist,collection", Some(1393))]);
+        assert!(narrowed.watchlist && narrowed.collection && !narrowed.movies);
+        assert_eq!(narrowed.requests(), 3);
+        let mixed = [sub("watchlist", Some(1393)), sub("seen", None)];
+        assert!(!Sources::for_follows(&mixed).movies);
+        let open = [sub("watchlist", Some(1393)), sub("collection", None)];
+        let s = Sources::for_follows(&open);
+        assert!(s.movies && s.watchlist && s.collection && s.requests() == 4);
+        let mut off = sub("collection", None);
+        off.state = crate::store::SubState::Disabled {
+            reason: "x".into(),
+            since: 0,
+        };
+        assert_eq!(Sources::for_follows(&[off]), Sources::default());
     }
 
     #[test]

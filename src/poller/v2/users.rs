@@ -2,7 +2,8 @@
 //! from the same request budget. Each user is read once per cycle for all
 //! the channels following them, and only through the sources their follows'
 //! actions need (`user_plan::Sources`): history from `start_at` (scrobble,
-//! checkin, seen), ratings, the shows watchlist, and what they watch now.
+//! checkin, seen), ratings and what they watch now here; the watchlist,
+//! collection, comments and lists in `user_sources`.
 //!
 //! Each source reads from its own mark or the user's follow time, whichever
 //! is later, minus the overlap, and keys items per reference §10.2 (history
@@ -24,22 +25,22 @@ use crate::store::{UserCommit, UserFollowers, UserItem, UserMarks};
 use crate::trakt::v2::{map, map_user, V2Error, WalkLimits};
 
 /// Page size and page cap of each user source.
-const USER_WALK: WalkLimits = WalkLimits {
+pub(super) const USER_WALK: WalkLimits = WalkLimits {
     limit: 100,
     max_pages: 3,
 };
 
 /// What one user's sources produced before a failure (if any).
-struct Read<'a> {
-    f: &'a UserFollowers,
-    by: activity::User,
-    items: Vec<UserItem>,
-    marks: UserMarks,
-    requests: u32,
+pub(super) struct Read<'a> {
+    pub(super) f: &'a UserFollowers,
+    pub(super) by: activity::User,
+    pub(super) items: Vec<UserItem>,
+    pub(super) marks: UserMarks,
+    pub(super) requests: u32,
 }
 
 impl Read<'_> {
-    fn push(&mut self, a: Option<Activity>) {
+    pub(super) fn push(&mut self, a: Option<Activity>) {
         let Some(a) = a else { return };
         let channels = channels_for(&self.f.subs, &a);
         if !channels.is_empty() {
@@ -120,7 +121,7 @@ impl V2Poller {
     }
 
     async fn read_user(&self, read: &mut Read<'_>) -> Result<(), V2Error> {
-        let sources = Sources::for_actions(read.f.wanted);
+        let sources = Sources::for_follows(&read.f.subs);
         if sources.watching {
             self.read_user_watching(read).await?;
         }
@@ -131,13 +132,26 @@ impl V2Poller {
             self.read_ratings(read).await?;
         }
         if sources.watchlist {
-            self.read_watchlist(read).await?;
+            self.read_user_watchlist(read, sources.movies).await?;
+        }
+        if sources.collection {
+            self.read_user_collection(read, sources.movies).await?;
+        }
+        if sources.comments {
+            self.read_user_comments(read).await?;
+        }
+        if sources.lists {
+            self.read_user_lists(read).await?;
         }
         Ok(())
     }
 
     /// Where a source with mark `mark` starts (`None`: first read).
-    fn user_bound(&self, f: &UserFollowers, mark: Option<TraktTime>) -> Option<TraktTime> {
+    pub(super) fn user_bound(
+        &self,
+        f: &UserFollowers,
+        mark: Option<TraktTime>,
+    ) -> Option<TraktTime> {
         plan::bound(&[mark, f.state.watermark], self.overlap)
     }
 
@@ -171,24 +185,6 @@ impl V2Poller {
         if bound.is_some() {
             for r in &walk.items {
                 let a = map_user::rating(r, &read.f.user.0, &read.by);
-                read.push(a);
-            }
-        }
-        Ok(())
-    }
-
-    async fn read_watchlist(&self, read: &mut Read<'_>) -> Result<(), V2Error> {
-        let bound = self.user_bound(read.f, read.f.state.marks.watchlist);
-        let walk = self
-            .client
-            .user_watchlist_since(&read.f.user.0, bound.and_then(to_timestamp), USER_WALK)
-            .await?;
-        read.requests += walk.pages;
-        let times = walk.items.iter().map(|i| map::time(i.listed_at));
-        read.marks.watchlist = plan::newest(times, walk.date.map(map::time));
-        if bound.is_some() {
-            for i in &walk.items {
-                let a = map_user::watchlist(i, &read.f.user.0, &read.by);
                 read.push(a);
             }
         }

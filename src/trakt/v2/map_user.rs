@@ -3,7 +3,8 @@
 //! watchlist entries and the current viewing, with the user (from their
 //! profile) as author. Keys per reference §10.2: `history:{id}`;
 //! `rating:{user}:{type}:{id}:{rated_at}`; `watchlist:{user}:{item}`;
-//! `user_watching:{user}:{type}:{id}:{started_at}`. Pure.
+//! `user_watching:{user}:{type}:{id}:{started_at}`. Pure. The collection,
+//! comments and lists of a user are mapped in `map_user_sources`.
 
 use super::map::{episode, season, show, time};
 use super::users::{HistoryItem, RatedItem, Watching};
@@ -25,7 +26,7 @@ pub fn movie(m: &wire::Movie) -> activity::Movie {
 
 /// The subject of a user item of `kind` and the Trakt id it is keyed by;
 /// `None` when the payload lacks what the type calls for (or is a person).
-fn subject(
+pub(super) fn subject(
     kind: &str,
     on: Option<&wire::Show>,
     s: Option<&wire::Season>,
@@ -66,7 +67,7 @@ fn subject(
     }
 }
 
-fn activity(
+pub(super) fn activity(
     action: Action,
     at: activity::TraktTime,
     key: ActivityKey,

@@ -12,10 +12,12 @@ pub mod error;
 pub mod feed;
 pub mod map;
 pub mod map_user;
+pub mod map_user_sources;
 pub mod policy;
 pub mod resolve;
 pub mod response;
 pub mod search;
+pub mod user_sources;
 pub mod users;
 pub mod wire;
 

@@ -65,7 +65,7 @@ impl<'de> Deserialize<'de> for Timestamp {
 }
 
 /// An optional timestamp: absent, `null` or unparsable is `None`.
-fn opt_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+pub(super) fn opt_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::String(s) => Timestamp::parse(&s),
         _ => None,
@@ -331,6 +331,12 @@ pub struct CommentWrapper {
     pub season: Option<Season>,
     #[serde(default, deserialize_with = "crate::trakt::lenient::opt_object")]
     pub episode: Option<Episode>,
+    /// A followed user's comment on a movie (`type: movie`, §8.16).
+    #[serde(default, deserialize_with = "crate::trakt::lenient::opt_object")]
+    pub movie: Option<Movie>,
+    /// A followed user's comment on a list (`type: list`, §8.16).
+    #[serde(default, deserialize_with = "crate::trakt::lenient::opt_object")]
+    pub list: Option<TraktList>,
 }
 
 /// A recent-comments item in either shape (§8.5).

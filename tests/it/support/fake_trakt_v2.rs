@@ -1,7 +1,8 @@
 //! A fake Trakt API v2 on `127.0.0.1:0` (axum), seeded from
 //! `tests/fixtures/trakt-v2/` and programmable (shows, comments, the recent
 //! feed in either shape, lists, list items, watchers, private users, and a
-//! user's history, ratings, watchlist and current viewing).
+//! user's history, ratings, watchlist (shows, movies, episodes), current
+//! viewing, collection, comments, lists and list items).
 //!
 //! Like Trakt (reference §1, §4–§6, §12): a request without `User-Agent` gets
 //! Cloudflare's 403 HTML page (no `X-Request-Id`); a missing or wrong
@@ -98,6 +99,13 @@ pub struct World {
     pub ratings: HashMap<String, Vec<Value>>,
     pub watchlist: HashMap<String, Vec<Value>>,
     pub watching_now: HashMap<String, Value>,
+    /// A user's collection (`/collection/shows`, `/collection/movies`),
+    /// comment wrappers, lists, and the items of each list, by slug.
+    pub collection_shows: HashMap<String, Vec<Value>>,
+    pub collection_movies: HashMap<String, Vec<Value>>,
+    pub user_comments: HashMap<String, Vec<Value>>,
+    pub user_lists: HashMap<String, Vec<Value>>,
+    pub user_list_items: HashMap<(String, u64), Vec<Value>>,
     /// Text-search answers (`{type, score, show}`), matched by title.
     pub search: Vec<Value>,
     /// While set, every request waits this long before it is seen (a slow
@@ -148,8 +156,30 @@ impl World {
             private_users: HashSet::from(["quietviewer".to_owned()]),
             history: HashMap::from([("moonfield".to_owned(), array("user-history.json"))]),
             ratings: HashMap::from([("moonfield".to_owned(), array("user-ratings.json"))]),
-            watchlist: HashMap::from([("moonfield".to_owned(), array("user-watchlist.json"))]),
+            watchlist: HashMap::from([(
+                "moonfield".to_owned(),
+                [
+                    array("user-watchlist.json"),
+                    array("../user-sources/user-watchlist-movies.json"),
+                    array("../user-sources/user-watchlist-episodes.json"),
+                ]
+                .concat(),
+            )]),
             watching_now: HashMap::new(),
+            collection_shows: HashMap::from([(
+                "moonfield".to_owned(),
+                array("user-collection-shows.json"),
+            )]),
+            collection_movies: HashMap::from([(
+                "moonfield".to_owned(),
+                array("../user-sources/user-collection-movies.json"),
+            )]),
+            user_comments: HashMap::from([("moonfield".to_owned(), array("user-comments.json"))]),
+            user_lists: HashMap::from([("moonfield".to_owned(), array("user-lists.json"))]),
+            user_list_items: HashMap::from([(
+                ("moonfield".to_owned(), 31882114),
+                array("../user-sources/user-list-items.json"),
+            )]),
             search: array("search-text-show.json"),
             delay: None,
         }

@@ -226,7 +226,9 @@ impl World {
         }
     }
 
-    /// A user's sources (§8.12–§8.14, §8.17): history honours `start_at`.
+    /// A user's sources (§8.12–§8.18): history honours `start_at`; the
+    /// collection is served whole, without pagination headers (as recorded);
+    /// `stats` counts what the collection holds.
     fn user_route(&self, slug: &str, rest: &[&str], query: &BTreeMap<String, String>) -> Answer {
         let none = Vec::new();
         match rest {
@@ -250,9 +252,65 @@ impl World {
                 let items = self.ratings.get(slug).unwrap_or(&none);
                 paginate(&newest_first(items, "/rated_at"), query, 10)
             }
-            ["watchlist", "shows", "added"] => {
+            ["watchlist", kind @ ("shows" | "movies" | "episodes"), "added"] => {
                 let items = self.watchlist.get(slug).unwrap_or(&none);
-                paginate(&newest_first(items, "/listed_at"), query, 100)
+                let wanted = kind.trim_end_matches('s');
+                let kept: Vec<Value> = items
+                    .iter()
+                    .filter(|i| i["type"].as_str() == Some(wanted))
+                    .cloned()
+                    .collect();
+                paginate(&newest_first(&kept, "/listed_at"), query, 100)
+            }
+            ["stats"] => {
+                // The counters that matter: what the collection holds now.
+                let mut stats: Value =
+                    serde_json::from_str(&fixture("../user-sources/user-stats.json"))
+                        .expect("stats fixture");
+                let episodes: usize = self
+                    .collection_shows
+                    .get(slug)
+                    .unwrap_or(&none)
+                    .iter()
+                    .flat_map(|s| s["seasons"].as_array().cloned().unwrap_or_default())
+                    .map(|season| season["episodes"].as_array().map_or(0, Vec::len))
+                    .sum();
+                let movies = self.collection_movies.get(slug).map_or(0, Vec::len);
+                stats["episodes"]["collected"] = json!(episodes);
+                stats["movies"]["collected"] = json!(movies);
+                Answer::json(&stats)
+            }
+            ["collection", "shows"] => Answer::json(&Value::Array(
+                self.collection_shows.get(slug).cloned().unwrap_or_default(),
+            )),
+            ["collection", "movies"] => Answer::json(&Value::Array(
+                self.collection_movies
+                    .get(slug)
+                    .cloned()
+                    .unwrap_or_default(),
+            )),
+            ["comments", "all", "all"] => {
+                let items = self.user_comments.get(slug).unwrap_or(&none);
+                let kept: Vec<Value> = items
+                    .iter()
+                    .filter(|w| {
+                        query.get("include_replies").map(String::as_str) != Some("false")
+                            || w["comment"]["parent_id"].as_u64().unwrap_or(0) == 0
+                    })
+                    .cloned()
+                    .collect();
+                paginate(&newest_first(&kept, "/comment/created_at"), query, 10)
+            }
+            ["lists"] => {
+                let items = self.user_lists.get(slug).unwrap_or(&none);
+                paginate(&newest_first(items, "/created_at"), query, 100)
+            }
+            ["lists", id, "items"] => {
+                let key = (slug.to_owned(), id.parse().unwrap_or(0));
+                match self.user_list_items.get(&key) {
+                    Some(items) => paginate(items, query, 100),
+                    None => Answer::empty(404),
+                }
             }
             ["watching"] => match self.watching_now.get(slug) {
                 Some(w) => Answer::json(w),
