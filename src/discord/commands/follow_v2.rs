@@ -76,7 +76,7 @@ pub(super) async fn follow(
         notes: describe_delivery(&delivery),
     };
     let mut text = confirmation(&title, &slug, &plan, outcome, &place);
-    text.push_str(super::follow::digest_note(digest));
+    text.push_str(&super::follow::digest_note(digest));
     reply_public(ctx, deferred, CreateReply::default().content(text)).await
 }
 
