@@ -1,6 +1,7 @@
 //! Integration tests, compiled as one binary: fakes of Trakt and Discord on
 //! loopback (in `support/`) drive the real HTTP stack and the real serenity client.
 
+mod activity_digest;
 mod admin;
 mod bot_startup;
 mod buttons;
