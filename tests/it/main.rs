@@ -10,6 +10,7 @@ mod commands;
 mod delivery_direct;
 mod delivery_load;
 mod digest;
+mod digest_crash;
 mod digest_window;
 mod fake_discord_smoke;
 mod format_props;
