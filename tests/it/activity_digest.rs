@@ -1,7 +1,7 @@
 //! `/activity … digest:` end to end (issue 14) through the v1 fake Trakt:
 //! by default a burst of check-ins to one episode is one digest embed naming
 //! or counting everyone, as a notification would be; `digest:false` is one
-//! embed per activity, the ten newest.
+//! embed per activity, the ten newest; both cost Trakt the same requests.
 
 use crate::support::activities::{episode_activity, TestShow};
 use crate::support::fake_discord::{CommandInvocation, Reply, CHANNEL_ID};
@@ -43,7 +43,9 @@ async fn activity_folds_a_burst_by_default_and_not_with_digest_off() {
             "Live Bait",
         )
     }));
+    let before = bot.trakt.request_count();
     let reply = ask(&bot, None).await;
+    let folded_cost = bot.trakt.request_count() - before;
     assert!(!reply.ephemeral);
     let text = reply.content.clone().unwrap_or_default();
     assert!(text.contains(&format!("{BURST} of {BURST}")), "{text}");
@@ -61,7 +63,13 @@ async fn activity_folds_a_burst_by_default_and_not_with_digest_off() {
         "{description}"
     );
 
+    let before = bot.trakt.request_count();
     let reply = ask(&bot, Some(false)).await;
+    assert_eq!(
+        bot.trakt.request_count() - before,
+        folded_cost,
+        "folding asks Trakt for nothing more"
+    );
     assert_eq!(reply.embeds.len(), 10, "{reply:#?}");
     let newest = reply.embeds[0]["author"]["name"]
         .as_str()

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use poise::CreateReply;
 
-use super::activity_digest::{FOLD_READ, SHOWN};
+use super::activity_digest::SHOWN;
 use super::{parse_actions, parse_v1_show, reply_public, trakt_error, with_deferral};
 use super::{CommandError, Context};
 use crate::activity::Activity;
@@ -75,8 +75,9 @@ async fn activity_v1(
     client: &TraktClient,
     show: crate::trakt::ShowRef,
     actions: ActionSet,
-    (window, digest): Span,
+    span: Span,
 ) -> Result<(), CommandError> {
+    let window = span.0;
     let trakt = client.clone();
     let lookup_show = show.clone();
     let fut = async move {
@@ -89,7 +90,7 @@ async fn activity_v1(
         let opts = crate::trakt::client::FetchOptions {
             start: Some(start),
             end: None,
-            pages: crate::trakt::client::Pages::Items(if digest { FOLD_READ } else { SHOWN }),
+            pages: crate::trakt::client::Pages::Items(SHOWN),
         };
         let fetched = trakt
             .fetch_with(std::slice::from_ref(&lookup_show), actions, opts)
@@ -115,7 +116,7 @@ async fn activity_v1(
         items,
         complete: fetched.is_complete(),
     };
-    reply(ctx, deferred, (window, digest), found).await
+    reply(ctx, deferred, span, found).await
 }
 
 /// What `/activity` found, whichever API it asked.

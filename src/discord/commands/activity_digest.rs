@@ -12,9 +12,6 @@ use crate::format::digest::Item;
 /// Most embeds one reply shows.
 pub(super) const SHOWN: usize = format::limits::EMBEDS_PER_MESSAGE;
 
-/// Activities read on v1 when folding: enough for a burst to fold.
-pub(super) const FOLD_READ: usize = 100;
-
 /// The reply's message and how many of `items` (newest first) it shows.
 pub(super) fn shown(items: &[Activity], digest: bool) -> (format::Message, usize) {
     let tagged: Vec<(format::Embed, usize)> = if digest {
