@@ -25,10 +25,14 @@ const FARGO: TestShow<'static> = TestShow {
 };
 
 async fn follow(bot: &Herald, show: &str, window: Option<&str>) -> String {
+    follow_for(bot, show, "checkin", window).await
+}
+
+async fn follow_for(bot: &Herald, show: &str, actions: &str, window: Option<&str>) -> String {
     let mut command = CommandInvocation::new("follow")
         .in_channel(CHANNEL_ID)
         .option("show", show)
-        .option("actions", "checkin");
+        .option("actions", actions);
     if let Some(w) = window {
         command = command.option("digest_window", w);
     }
@@ -180,5 +184,36 @@ async fn a_bad_window_is_refused_privately_and_nothing_is_stored() {
     assert_eq!(window(&bot), Some(Duration::from_secs(90)), "kept");
     follow(&bot, TWD.slug, Some("off")).await;
     assert_eq!(window(&bot), None);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn on_trakt_api_v2_the_window_is_stored_and_a_bad_one_refused() {
+    let mut bot = Herald::start_with(Options {
+        api: "v2",
+        poll_interval: "1h",
+        ..Options::default()
+    })
+    .await;
+    let command = CommandInvocation::new("follow")
+        .in_channel(CHANNEL_ID)
+        .option("show", TWD.slug)
+        .option("digest_window", "16m");
+    let r = bot.discord.interact(command).await;
+    let replies = bot.discord.wait_reply(&r, WAIT).await;
+    assert!(replies[0].ephemeral, "{replies:?}");
+    let follows = bot
+        .store
+        .channel_follows(ChannelId(CHANNEL_ID))
+        .expect("follows");
+    assert!(follows.is_empty(), "{follows:?}");
+    let said = follow_for(&bot, TWD.slug, "shout", Some("2m")).await;
+    assert!(said.contains("waits 2m"), "{said}");
+    let follows = bot
+        .store
+        .channel_follows(ChannelId(CHANNEL_ID))
+        .expect("follows");
+    assert_eq!(follows.len(), 1);
+    assert_eq!(follows[0].digest_window, Some(Duration::from_secs(120)));
     bot.stop().await;
 }
