@@ -407,16 +407,7 @@ impl ChannelTask {
             return Ok(Next::Empty);
         }
         let held = hold(&entries, &Windows::of(&subs), unix_now());
-        if held.ready.len() < entries.len() {
-            let mut keep = vec![false; entries.len()];
-            for i in &held.ready {
-                if let Some(k) = keep.get_mut(*i) {
-                    *k = true;
-                }
-            }
-            let mut keep = keep.into_iter();
-            entries.retain(|_| keep.next().unwrap_or(false));
-        }
+        held.keep_ready(&mut entries);
         if entries.is_empty() {
             return Ok(Next::Hold(held.until.unwrap_or_else(unix_now)));
         }

@@ -52,6 +52,24 @@ pub(super) struct Held {
     pub until: Option<i64>,
 }
 
+impl Held {
+    /// Keep only the entries that may go out now (`entries` is what
+    /// [`hold`] was given).
+    pub fn keep_ready<T>(&self, entries: &mut Vec<T>) {
+        if self.ready.len() == entries.len() {
+            return;
+        }
+        let mut keep = vec![false; entries.len()];
+        for i in &self.ready {
+            if let Some(k) = keep.get_mut(*i) {
+                *k = true;
+            }
+        }
+        let mut keep = keep.into_iter();
+        entries.retain(|_| keep.next().unwrap_or(false));
+    }
+}
+
 /// Split `entries` (oldest first) into what may be sent at Unix second `now`
 /// and when the first held follow ripens.
 pub(super) fn hold(entries: &[OutboxEntry], windows: &Windows, now: i64) -> Held {
@@ -168,6 +186,9 @@ mod tests {
         let held = hold(&entries, &w, 219);
         assert_eq!(held.ready, vec![1], "lost is not held up by fargo");
         assert_eq!(held.until, Some(220));
+        let mut left = entries.clone();
+        held.keep_ready(&mut left);
+        assert_eq!(left.iter().map(|e| e.id).collect::<Vec<_>>(), [OutboxId(2)]);
         // At 220 the oldest is 120 s old: all of fargo goes, the newer one too.
         let held = hold(&entries, &w, 220);
         assert_eq!(held.ready, vec![0, 1, 2]);
