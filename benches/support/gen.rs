@@ -198,6 +198,7 @@ impl Gen {
                     since: None,
                     delivery: Default::default(),
                     digest: true,
+                    digest_window: None,
                 });
             }
         }

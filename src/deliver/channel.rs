@@ -5,10 +5,14 @@
 //! is unknown is first looked for in the channel's history. A batch ends where
 //! the follows' message settings change (`profile`): its ping, quiet flag and
 //! crosspost apply to all of it. In a forum or media channel a batch holds
-//! one show's entries and goes to that show's post (`forum`).
+//! one show's entries and goes to that show's post (`forum`). Entries of a
+//! follow with a digest window that has not ended yet are left pending
+//! (`window`); while nothing else is pending the task sleeps until the first
+//! window ends or something is queued.
 
 mod forum;
 
+use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -17,6 +21,7 @@ use super::decide::{backoff, decide, Decision};
 use super::digest::{next_message, Switches};
 use super::profile::{profiles, uniform_prefix, Profile};
 use super::readback::{already_posted, READ_BACK_LIMIT};
+use super::window::{hold, Windows};
 use super::{nonce_for, Shared, BATCH};
 use crate::clock::unix_now;
 use crate::discord::rest::SendError;
@@ -34,6 +39,14 @@ pub(super) enum Step {
     Drained,
     /// The channel must not be tried again now (disabled, cancelled, bad token).
     Stop,
+}
+
+/// What the channel has to do next.
+enum Next {
+    Send(Batch),
+    /// Everything pending waits for a digest window ending at this Unix second.
+    Hold(i64),
+    Empty,
 }
 
 /// The channel's next message.
@@ -63,6 +76,8 @@ pub(super) struct ChannelTask {
     /// The last attempt of the in-flight batch was answered with a 429: it is
     /// known not to be posted, no history check is needed.
     known_unposted: bool,
+    /// Bumped whenever the poller queued something (any channel).
+    queued: watch::Receiver<u64>,
 }
 
 impl ChannelTask {
@@ -71,7 +86,9 @@ impl ChannelTask {
         channel: ChannelId,
         cancel: CancellationToken,
     ) -> Self {
+        let queued = shared.queued.subscribe();
         ChannelTask {
+            queued,
             shared,
             channel,
             cancel,
@@ -102,8 +119,10 @@ impl ChannelTask {
     /// Send (or resend, or find) the channel's next message.
     async fn step(&mut self) -> Result<Step, StoreError> {
         let channel = self.channel;
-        let Some(batch) = self.next_batch().await? else {
-            return Ok(Step::Drained);
+        let batch = match self.next_batch().await? {
+            Next::Send(batch) => batch,
+            Next::Hold(until) => return Ok(self.wait_for_window(until).await),
+            Next::Empty => return Ok(Step::Drained),
         };
         let Some(message) = batch.message else {
             // Nothing renderable: drop the batch rather than loop on it.
@@ -307,6 +326,26 @@ impl ChannelTask {
         true
     }
 
+    /// Everything pending waits for a digest window: sleep until Unix second
+    /// `until` or until something new is queued, whichever comes first.
+    async fn wait_for_window(&mut self, until: i64) -> Step {
+        let channel = self.channel;
+        let secs = u64::try_from(until.saturating_sub(unix_now())).unwrap_or(0);
+        let wait = std::time::Duration::from_secs(secs.max(1));
+        tracing::debug!(%channel, ?wait, "delivery: holding the channel's entries for a digest window");
+        let queued = &mut self.queued;
+        let poked = async {
+            if queued.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            _ = self.cancel.cancelled() => Step::Stop,
+            _ = tokio::time::sleep(wait) => Step::Continue,
+            _ = poked => Step::Continue,
+        }
+    }
+
     /// Sleep `d`, then continue; stop when cancelled first.
     async fn continue_after(&self, d: std::time::Duration) -> Step {
         if self.sleep(d).await {
@@ -335,8 +374,10 @@ impl ChannelTask {
     }
 
     /// The in-flight batch if there is one, else the next one (not yet recorded).
-    async fn next_batch(&mut self) -> Result<Option<Batch>, StoreError> {
+    async fn next_batch(&mut self) -> Result<Next, StoreError> {
         let channel = self.channel;
+        // What is queued from now on wakes a held channel (see `wait_for_window`).
+        self.queued.borrow_and_update();
         let store = self.shared.deliverer.store.clone();
         let (flight, entries, subs, is_forum) = store
             .blocking(move |s| {
@@ -357,7 +398,7 @@ impl ChannelTask {
                 // profile is the whole batch's (settings may have changed since).
                 let (_, profile) = uniform_prefix(&profiles(&entries[..1], &subs));
                 let next = next_message(&entries, &Switches::of(&subs));
-                return Ok(Some(Batch {
+                return Ok(Next::Send(Batch {
                     ids: entries.iter().map(|e| e.id).collect(),
                     held: next.held,
                     links: next.links,
@@ -379,7 +420,12 @@ impl ChannelTask {
         let scan = switches.scan(BATCH);
         let mut entries = store.blocking(move |s| s.pending(channel, scan)).await?;
         if entries.is_empty() {
-            return Ok(None);
+            return Ok(Next::Empty);
+        }
+        let held = hold(&entries, &Windows::of(&subs), unix_now());
+        held.keep_ready(&mut entries);
+        if entries.is_empty() {
+            return Ok(Next::Hold(held.until.unwrap_or_else(unix_now)));
         }
         // One message, one profile: a ping never covers an activity that
         // did not ask for it.
@@ -391,7 +437,7 @@ impl ChannelTask {
         }
         // Only what the first message holds goes in flight, so a resend is identical.
         let next = next_message(&entries, &switches);
-        Ok(Some(Batch {
+        Ok(Next::Send(Batch {
             nonce: nonce_for(&next.held),
             ids: next.held.clone(),
             held: next.held,

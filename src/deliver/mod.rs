@@ -9,6 +9,7 @@
 //! - `channel`: the per-channel task that carries it out.
 //! - [`profile`]: the pure per-entry ping / quiet / publish decision and where a batch ends.
 //! - `digest`: which entries the channel's next message holds (bursts folded).
+//! - `window`: which entries wait for their follow's digest window (pure).
 //! - `alert`: the one alert in the server's alerts channel when a channel is disabled.
 //!
 //! Exactly once, as a channel sees it: before a send, the batch (entry ids and a
@@ -33,12 +34,13 @@ mod digest;
 pub mod profile;
 pub mod readback;
 mod supervisor;
+mod window;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::{Notify, OnceCell};
+use tokio::sync::{watch, Notify, OnceCell};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -86,6 +88,9 @@ pub(crate) struct Shared {
     last_sends: Mutex<HashMap<ChannelId, Instant>>,
     /// The bot's user id, asked once when a history check first needs it.
     bot: OnceCell<UserId>,
+    /// Bumped each time the poller says it queued something: wakes channel
+    /// tasks holding entries for a digest window.
+    queued: watch::Sender<u64>,
 }
 
 impl Shared {
@@ -94,6 +99,7 @@ impl Shared {
             deliverer,
             last_sends: Mutex::default(),
             bot: OnceCell::new(),
+            queued: watch::Sender::new(0),
         }
     }
 
@@ -150,7 +156,9 @@ impl Deliverer {
             let idle = backoff(store_failures).max(Duration::from_secs(1));
             tokio::select! {
                 _ = cancel.cancelled() => break,
-                _ = shared.deliverer.wake.notified() => {}
+                _ = shared.deliverer.wake.notified() => {
+                    shared.queued.send_modify(|n| *n = n.wrapping_add(1));
+                }
                 _ = tokio::time::sleep(idle) => {}
                 Some(done) = tasks.join_next() => {
                     if tasks.finished(done, Instant::now()).is_some() {

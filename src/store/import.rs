@@ -351,6 +351,7 @@ mod tests {
             since: None,
             delivery: Default::default(),
             digest: true,
+            digest_window: None,
         };
         let subs = vec![
             sub("a", 1),

@@ -236,6 +236,7 @@ impl Store {
                     since: at,
                     delivery: delivery.unwrap_or_default(),
                     digest: true,
+                    digest_window: None,
                 };
                 Self::plan_put_sub(&mut plan, &sub, None)?;
                 self.plan_start(&mut plan, &f.show, f.channel, at, true)?;
@@ -261,6 +262,30 @@ impl Store {
         if old.digest != on {
             let sub = Subscription {
                 digest: on,
+                ..old.clone()
+            };
+            let mut plan = Plan::default();
+            Self::plan_put_sub(&mut plan, &sub, Some(&old))?;
+            self.apply(&plan)?;
+        }
+        Ok(true)
+    }
+
+    /// Set (or clear, `None`) the digest window of `channel`'s follow of
+    /// `show`; `false` when there is no such follow. One write.
+    pub fn set_digest_window(
+        &self,
+        channel: ChannelId,
+        show: &ShowRef,
+        window: Option<std::time::Duration>,
+    ) -> Result<bool, StoreError> {
+        let _w = self.lock();
+        let Some(old) = self.get_sub(show, channel)? else {
+            return Ok(false);
+        };
+        if old.digest_window != window {
+            let sub = Subscription {
+                digest_window: window,
                 ..old.clone()
             };
             let mut plan = Plan::default();

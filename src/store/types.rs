@@ -76,6 +76,14 @@ pub struct Subscription {
     /// absent (older stores, exports) means on.
     #[serde(default = "digest_default", skip_serializing_if = "is_digest_default")]
     pub digest: bool,
+    /// How long the oldest pending activity of this follow waits, to fold
+    /// more into its digest (`/follow … digest_window:2m`); `None`: no wait.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "humantime_serde"
+    )]
+    pub digest_window: Option<std::time::Duration>,
 }
 
 /// A follow's message settings (`/follow ping:@role ping_on:… quiet:… publish:…`).

@@ -72,7 +72,8 @@ async fn connects_and_registers_its_commands() {
             ("ping_on", false),
             ("quiet", false),
             ("publish", false),
-            ("digest", false)
+            ("digest", false),
+            ("digest_window", false)
         ]
     );
     let unfollow = commands

@@ -46,6 +46,7 @@ fn sub(show: usize, channel: u64, variant: u64) -> Subscription {
     Subscription {
         delivery: Default::default(),
         digest: true,
+        digest_window: None,
         guild: GuildId(1 + channel / 10),
         channel: ChannelId(10_000 + channel),
         show: show_ref,

@@ -1,6 +1,7 @@
 //! Integration tests, compiled as one binary: fakes of Trakt and Discord on
 //! loopback (in `support/`) drive the real HTTP stack and the real serenity client.
 
+mod activity_digest;
 mod admin;
 mod bot_startup;
 mod buttons;
@@ -9,6 +10,8 @@ mod commands;
 mod delivery_direct;
 mod delivery_load;
 mod digest;
+mod digest_crash;
+mod digest_window;
 mod fake_discord_smoke;
 mod format_props;
 mod format_schema;

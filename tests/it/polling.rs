@@ -284,6 +284,7 @@ async fn activity_asks_trakt_only_for_the_pages_it_shows() {
         .interact(
             CommandInvocation::new("activity")
                 .option("show", "busy-show")
+                .option("digest", false)
                 .by(Member::plain()),
         )
         .await;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use poise::CreateReply;
 
+use super::activity_digest::SHOWN;
 use super::{parse_actions, parse_v1_show, reply_public, trakt_error, with_deferral};
 use super::{CommandError, Context};
 use crate::activity::Activity;
@@ -45,30 +46,38 @@ pub async fn activity(
     show: String,
     #[description = "Comma list of actions (default: all)"] actions: Option<String>,
     #[description = "How far back, e.g. 30m, 2h, 3days (default: 1day)"] since: Option<String>,
+    #[description = "Fold bursts into digests, as notifications do (default: true)"] digest: Option<
+        bool,
+    >,
 ) -> Result<(), CommandError> {
+    let digest = digest.unwrap_or(true);
     match &ctx.data().source {
         Source::V1(client) => {
             let show = parse_v1_show(&show)?;
             let actions = parse_actions(actions.as_deref())?;
             let window = parse_since(since.as_deref())?;
-            activity_v1(ctx, client, show, actions, window).await
+            activity_v1(ctx, client, show, actions, (window, digest)).await
         }
         Source::V2(v2) => {
             let input = super::v2::parse_show(&show)?;
             let actions = parse_actions(actions.as_deref())?;
             let window = parse_since(since.as_deref())?;
-            super::activity_v2::activity(ctx, v2, input, actions, window).await
+            super::activity_v2::activity(ctx, v2, input, actions, (window, digest)).await
         }
     }
 }
+
+/// `/activity`'s `since` and `digest`.
+pub(super) type Span = (Duration, bool);
 
 async fn activity_v1(
     ctx: Context<'_>,
     client: &TraktClient,
     show: crate::trakt::ShowRef,
     actions: ActionSet,
-    window: Duration,
+    span: Span,
 ) -> Result<(), CommandError> {
+    let window = span.0;
     let trakt = client.clone();
     let lookup_show = show.clone();
     let fut = async move {
@@ -81,7 +90,7 @@ async fn activity_v1(
         let opts = crate::trakt::client::FetchOptions {
             start: Some(start),
             end: None,
-            pages: crate::trakt::client::Pages::Items(10),
+            pages: crate::trakt::client::Pages::Items(SHOWN),
         };
         let fetched = trakt
             .fetch_with(std::slice::from_ref(&lookup_show), actions, opts)
@@ -107,7 +116,7 @@ async fn activity_v1(
         items,
         complete: fetched.is_complete(),
     };
-    reply(ctx, deferred, window, found).await
+    reply(ctx, deferred, span, found).await
 }
 
 /// What `/activity` found, whichever API it asked.
@@ -120,14 +129,12 @@ pub(super) struct Found {
     pub complete: bool,
 }
 
-/// Most activities one reply shows.
-const SHOWN: usize = 10;
-
-/// The public reply: "N of M" and up to [`SHOWN`] embeds, or "No activity".
+/// The public reply: "N of M" and up to [`SHOWN`] embeds (digests when
+/// `digest`, see `activity_digest`), or "No activity".
 pub(super) async fn reply(
     ctx: Context<'_>,
     deferred: bool,
-    window: Duration,
+    (window, digest): Span,
     found: Found,
 ) -> Result<(), CommandError> {
     let Found {
@@ -144,12 +151,7 @@ pub(super) async fn reply(
         return reply_public(ctx, deferred, CreateReply::default().content(text)).await;
     }
     let total = items.len();
-    let embeds: Vec<format::Embed> = items.iter().take(SHOWN).map(format::render).collect();
-    let message = format::pack(embeds)
-        .into_iter()
-        .next()
-        .unwrap_or(format::Message { embeds: Vec::new() });
-    let shown = message.embeds.len();
+    let (message, shown) = super::activity_digest::shown(&items, digest);
     let more = if complete { "" } else { "+" };
     let mut reply = CreateReply::default().content(format!(
         "Latest activity for **{}** in the last {span}: {shown} of {total}{more}.",

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use super::activity::{reply, Found};
+use super::activity::{reply, Found, Span};
 use super::v2::{ensure_key, plan_actions, resolve_error, v2_error};
 use super::{with_deferral, CommandError, Context};
 use crate::activity::Activity;
@@ -39,13 +39,13 @@ pub(super) async fn activity(
     v2: &V2Source,
     input: ShowInput,
     actions: ActionSet,
-    window: Duration,
+    (window, digest): Span,
 ) -> Result<(), CommandError> {
     let wanted = plan_actions(actions)?.follow;
     ensure_key(v2)?;
     let client = v2.client.clone();
     let (found, deferred) = with_deferral(ctx, gather(client, input, wanted, window)).await?;
-    reply(ctx, deferred, window, found?).await
+    reply(ctx, deferred, (window, digest), found?).await
 }
 
 /// Everything `/activity` shows, newest first.

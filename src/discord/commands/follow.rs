@@ -4,6 +4,8 @@
 //! there (`forum_follow`). The v1 path is here; the v2 path (resolving what was typed to a Trakt id,
 //! the actions v2 offers) is in `follow_v2`, the show autocomplete in `complete`.
 
+use std::time::Duration;
+
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
@@ -50,7 +52,10 @@ pub async fn follow(
     publish: Option<bool>,
     #[description = "Fold bursts into digests (\"23 people checked in to …\"); false: one embed per activity (default: true)"]
     digest: Option<bool>,
+    #[description = "Wait this long (e.g. 2m, at most 15m) after the first post of a burst, to fold more; off: no wait"]
+    digest_window: Option<String>,
 ) -> Result<(), CommandError> {
+    let window = parse_digest_window(digest_window.as_deref())?;
     let (guild, _, _) = ids(ctx)?;
     let target = target::target(ctx, channel.as_ref());
     let have = target::check_can_post(ctx, guild, &target).await?;
@@ -66,7 +71,7 @@ pub async fn follow(
         actions: actions.as_deref(),
         target,
         delivery,
-        digest,
+        digest: Digest { on: digest, window },
     };
     match &ctx.data().source {
         Source::V1(client) => follow_v1(ctx, client, args).await,
@@ -74,13 +79,48 @@ pub async fn follow(
     }
 }
 
-/// The follow stored, then its digest switch when one was given (a new
-/// follow is on; a re-follow without the option keeps its switch).
+/// Longest `digest_window`: a burst never waits longer than this.
+pub const MAX_DIGEST_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// `/follow`'s digest options as given (`None`: a new follow has digests on
+/// without a window, a re-follow keeps what it had).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Digest {
+    pub on: Option<bool>,
+    /// `Some(None)`: clear the window (`digest_window:off`).
+    pub window: Option<Option<Duration>>,
+}
+
+/// Parse `digest_window` (humantime, 1s to 15m; `off`, `none` or `0` clear
+/// it), naming the option when wrong.
+pub fn parse_digest_window(input: Option<&str>) -> Result<Option<Option<Duration>>, CommandError> {
+    let Some(raw) = input.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if ["off", "none", "0"].contains(&raw.to_ascii_lowercase().as_str()) {
+        return Ok(Some(None));
+    }
+    let bad = || {
+        CommandError::User(format!(
+            "`digest_window` must be a duration from 1s to 15m, like `30s` or `2m` (or `off`), not `{}`.",
+            format::escape_markdown(&raw.chars().take(50).collect::<String>())
+        ))
+    };
+    let d = humantime::parse_duration(raw).map_err(|_| bad())?;
+    if d < Duration::from_secs(1) || d > MAX_DIGEST_WINDOW {
+        return Err(bad());
+    }
+    // Whole seconds: the outbox records when an entry was queued to the second.
+    Ok(Some(Some(Duration::from_secs(d.as_secs()))))
+}
+
+/// The follow stored, then its digest settings when given (a new follow is
+/// on without a window; a re-follow without the options keeps them).
 pub(super) fn store_follow(
     s: &crate::store::Store,
     follow: NewFollow,
     delivery: Delivery,
-    digest: Option<bool>,
+    digest: Digest,
     forum: Option<ForumSetup>,
 ) -> Result<FollowOutcome, StoreError> {
     let (channel, show) = (follow.channel, follow.show.clone());
@@ -89,19 +129,31 @@ pub(super) fn store_follow(
         s.set_forum_post(channel, &show, &f.post)?;
     }
     let outcome = s.follow_with(follow, Some(delivery))?;
-    if let Some(on) = digest {
+    if let Some(on) = digest.on {
         s.set_digest(channel, &show, on)?;
+    }
+    if let Some(window) = digest.window {
+        s.set_digest_window(channel, &show, window)?;
     }
     s.flush()?;
     Ok(outcome)
 }
 
 /// What the confirmation adds about digests.
-pub(super) fn digest_note(digest: Option<bool>) -> &'static str {
-    match digest {
-        Some(false) => " Digests are off: one embed per activity.",
-        _ => "",
+pub(super) fn digest_note(digest: Digest) -> String {
+    let mut note = String::new();
+    if digest.on == Some(false) {
+        note.push_str(" Digests are off: one embed per activity.");
     }
+    match digest.window {
+        Some(Some(w)) => note.push_str(&format!(
+            " A burst waits {} after its first post to fold more.",
+            humantime::format_duration(w)
+        )),
+        Some(None) => note.push_str(" No digest window: posts go out at once."),
+        None => {}
+    }
+    note
 }
 
 /// `/follow`'s options once the place and the notifications are checked.
@@ -110,8 +162,8 @@ pub(super) struct FollowArgs<'a> {
     pub actions: Option<&'a str>,
     pub target: Target,
     pub delivery: Delivery,
-    /// `digest:` as given (`None`: a new follow is on, a re-follow keeps its switch).
-    pub digest: Option<bool>,
+    /// `digest:` and `digest_window:` as given.
+    pub digest: Digest,
 }
 
 async fn follow_v1(
@@ -185,9 +237,52 @@ async fn follow_v1(
             describe_actions(previous)
         ),
     };
-    text.push_str(digest_note(digest));
+    text.push_str(&digest_note(digest));
     if let Some(f) = forum {
         text.push_str(&format!(" Posts go to <#{}>.", f.post.thread));
     }
     reply_public(ctx, deferred, CreateReply::default().content(text)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_window_forms_and_bounds() {
+        assert_eq!(parse_digest_window(None).expect("absent"), None);
+        assert_eq!(parse_digest_window(Some(" ")).expect("blank"), None);
+        assert_eq!(
+            parse_digest_window(Some("2m")).expect("2m"),
+            Some(Some(Duration::from_secs(120)))
+        );
+        assert_eq!(
+            parse_digest_window(Some("15m")).expect("15m"),
+            Some(Some(MAX_DIGEST_WINDOW))
+        );
+        assert_eq!(parse_digest_window(Some("off")).expect("off"), Some(None));
+        assert_eq!(parse_digest_window(Some("0")).expect("0"), Some(None));
+        for bad in ["16m", "500ms", "soon", "1h"] {
+            let err = parse_digest_window(Some(bad)).expect_err(bad).to_string();
+            assert!(
+                err.contains("`digest_window`") && err.contains(bad),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_confirmation_says_what_the_digest_options_did() {
+        assert_eq!(digest_note(Digest::default()), "");
+        let note = digest_note(Digest {
+            on: None,
+            window: Some(Some(Duration::from_secs(120))),
+        });
+        assert_eq!(note, " A burst waits 2m after its first post to fold more.");
+        assert!(digest_note(Digest {
+            on: Some(false),
+            window: Some(None)
+        })
+        .contains("Digests are off"));
+    }
 }

@@ -78,7 +78,7 @@ pub(super) async fn follow(
         notes: describe_delivery(&delivery),
     };
     let mut text = confirmation(&title, &slug, &plan, outcome, &place);
-    text.push_str(super::follow::digest_note(digest));
+    text.push_str(&super::follow::digest_note(digest));
     if let Some(f) = forum {
         text.push_str(&format!(" Posts go to <#{}>.", f.post.thread));
     }

@@ -9,6 +9,7 @@
 //! a short apology.
 
 mod activity;
+mod activity_digest;
 mod activity_v2;
 mod alerts;
 mod complete;

@@ -106,6 +106,7 @@ mod tests {
             since: None,
             delivery: Default::default(),
             digest: true,
+            digest_window: None,
         }
     }
 

@@ -160,6 +160,7 @@ mod tests {
             since: None,
             delivery: Default::default(),
             digest: true,
+            digest_window: None,
         }
     }
 

@@ -146,5 +146,6 @@ pub(super) fn sub_of(channel: u64, show: &str, acts: &str, state: SubState) -> S
         since: None,
         delivery: Default::default(),
         digest: true,
+        digest_window: None,
     }
 }
