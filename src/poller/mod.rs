@@ -345,6 +345,7 @@ mod test_support {
                 watermark: watermark.map(TraktTime),
                 failures: 0,
                 next_attempt: next,
+                error: None,
             },
         }
     }

@@ -33,6 +33,8 @@
 //! | `user_subs` | user + channel | [`UserSub`] (`users`; new trees, no migration) |
 //! | `user_state` | user | [`UserState`] |
 //! | `alerts` | guild | the guild's alerts channel, a [`ChannelId`](crate::ids::ChannelId) (`alerts`; a new tree, no migration) |
+//! | `channel_delivery` | channel | [`ChannelRecord`]: the last delivery and the last delivery error (`status`; a new tree, no migration) |
+//! | `notices` | id (`u64` BE, generated) | [`Notice`]: an alert about a show waiting to be posted (`notices`; a new tree, no migration) |
 //!
 //! # Consistency
 //!
@@ -64,11 +66,14 @@ mod alerts;
 mod import;
 mod keys;
 mod migrate_outbox;
+mod notices;
 mod outbox;
 mod poll;
 mod schedule;
 mod schema;
 mod stats;
+mod status;
+mod status_types;
 mod subs;
 mod types;
 mod user_types;
@@ -93,6 +98,10 @@ use sled::Transactional;
 pub use import::{ImportProgress, IMPORT_CHUNK, MAX_TITLE_CHARS};
 pub use schema::SCHEMA_VERSION;
 pub use stats::FollowCounts;
+pub use status_types::{
+    ChannelRecord, ChannelStatus, FollowStatus, Followed, GuildStatus, Notice, NoticeKind,
+    PollError,
+};
 pub use types::{
     CommitStats, Delivery, DisableStats, Feed, FollowOutcome, InFlight, NewFollow, OutboxEntry,
     PollCommit, PollItem, ShowFollowers, ShowState, StoreError, SubState, Subscription, V2Marks,
@@ -123,11 +132,13 @@ enum TreeId {
     Alerts,
     UserSubs,
     UserState,
+    ChannelDelivery,
+    Notices,
 }
 
 impl TreeId {
     /// Every data tree, in index order (`ALL[t as usize] == t`).
-    const ALL: [TreeId; 14] = [
+    const ALL: [TreeId; 16] = [
         TreeId::Subs,
         TreeId::ByChannel,
         TreeId::ByGuild,
@@ -142,6 +153,8 @@ impl TreeId {
         TreeId::Alerts,
         TreeId::UserSubs,
         TreeId::UserState,
+        TreeId::ChannelDelivery,
+        TreeId::Notices,
     ];
 
     /// The sled tree name (stable: it is the on-disk layout).
@@ -161,6 +174,8 @@ impl TreeId {
             TreeId::Alerts => "alerts",
             TreeId::UserSubs => "user_subs",
             TreeId::UserState => "user_state",
+            TreeId::ChannelDelivery => "channel_delivery",
+            TreeId::Notices => "notices",
         }
     }
 }

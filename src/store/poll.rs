@@ -205,12 +205,12 @@ impl Store {
             }
             for (show, time) in &c.watermarks {
                 if followed.contains(show) {
-                    advance_watermark(tx, show, *time)?;
+                    advance_watermark(tx, show, *time, c.now)?;
                 }
             }
             for (show, marks) in &c.marks {
                 if followed.contains(show) {
-                    merge_marks(tx, show, marks)?;
+                    merge_marks(tx, show, marks, c.now)?;
                 }
             }
             for (feed, time) in &c.feeds {
@@ -312,8 +312,8 @@ fn queue_item(tx: &Tx<'_>, p: &Prepared<'_>, now: i64) -> TxResult<usize> {
 }
 
 /// Inside a commit: the show's v2 marks move on by `marks` and its failure
-/// state is cleared.
-fn merge_marks(tx: &Tx<'_>, show: &ShowRef, marks: &V2Marks) -> TxResult<()> {
+/// state is cleared (an alerted failure run queues its recovery alert).
+fn merge_marks(tx: &Tx<'_>, show: &ShowRef, marks: &V2Marks, now: i64) -> TxResult<()> {
     let key = keys::show(show);
     let shows = tx.tree(TreeId::Shows);
     let mut state: ShowState = match shows.get(key.as_slice())? {
@@ -323,6 +323,7 @@ fn merge_marks(tx: &Tx<'_>, show: &ShowRef, marks: &V2Marks) -> TxResult<()> {
     state.v2.merge(marks);
     state.failures = 0;
     state.next_attempt = None;
+    super::notices::recovered(tx, show, state.error.take(), now)?;
     shows.insert(key, encode(&state).map_err(abort)?)?;
     Ok(())
 }
@@ -340,8 +341,8 @@ fn advance_feed(tx: &Tx<'_>, feed: Feed, time: TraktTime) -> TxResult<()> {
 }
 
 /// Inside a commit: the show's watermark becomes max(old, `time`) and its
-/// failure state is cleared.
-fn advance_watermark(tx: &Tx<'_>, show: &ShowRef, time: TraktTime) -> TxResult<()> {
+/// failure state is cleared (an alerted failure run queues its recovery alert).
+fn advance_watermark(tx: &Tx<'_>, show: &ShowRef, time: TraktTime, now: i64) -> TxResult<()> {
     let key = keys::show(show);
     let shows = tx.tree(TreeId::Shows);
     let mut state: ShowState = match shows.get(key.as_slice())? {
@@ -351,6 +352,7 @@ fn advance_watermark(tx: &Tx<'_>, show: &ShowRef, time: TraktTime) -> TxResult<(
     state.watermark = Some(state.watermark.map_or(time, |old| old.max(time)));
     state.failures = 0;
     state.next_attempt = None;
+    super::notices::recovered(tx, show, state.error.take(), now)?;
     shows.insert(key, encode(&state).map_err(abort)?)?;
     Ok(())
 }
