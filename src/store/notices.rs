@@ -6,9 +6,11 @@
 //! posts each notice and then drops it, so a crash in between posts it again
 //! rather than never.
 
+use std::collections::HashSet;
+
 use super::{
-    abort, decode, encode, keys, Notice, NoticeKind, Plan, PollError, Store, StoreError,
-    Subscription, TreeId, Tx, TxResult,
+    abort, decode, encode, keys, Notice, NoticeKind, Plan, PollCommit, PollError, ShowState, Store,
+    StoreError, Subscription, TreeId, Tx, TxResult,
 };
 use crate::trakt::ShowRef;
 
@@ -97,24 +99,43 @@ impl Store {
     }
 }
 
-/// Inside a commit that polled `show` successfully at `now`: an alerted
-/// failure run (`ended`) queues its recovery notice.
-pub(super) fn recovered(
+/// Inside a commit: each show whose poll fully succeeded (v1: its
+/// watermark moved; v2: its scheduled poll completed) ends its failure run;
+/// an alerted run queues its recovery notice. A v2 poll that committed
+/// some sources' marks before another failed is no success here.
+pub(super) fn end_failure_runs(
     tx: &Tx<'_>,
-    show: &ShowRef,
-    ended: Option<PollError>,
-    now: i64,
+    c: &PollCommit,
+    followed: &HashSet<ShowRef>,
 ) -> TxResult<()> {
-    let Some(run) = ended.filter(|r| r.alerted) else {
-        return Ok(());
-    };
-    let notices = tx.tree(TreeId::Notices);
-    let id = notices.generate_id()?;
-    let notice = Notice {
-        show: show.clone(),
-        kind: NoticeKind::Recovered { since: run.since },
-        at: now,
-    };
-    notices.insert(&id.to_be_bytes()[..], encode(&notice).map_err(abort)?)?;
+    let succeeded: HashSet<&ShowRef> = c
+        .watermarks
+        .iter()
+        .map(|(show, _)| show)
+        .chain(c.polled.iter().map(|(show, _)| show))
+        .filter(|show| followed.contains(*show))
+        .collect();
+    for show in succeeded {
+        let key = keys::show(show);
+        let shows = tx.tree(TreeId::Shows);
+        let Some(value) = shows.get(key.as_slice())? else {
+            continue;
+        };
+        let mut state: ShowState = decode("show state", &value).map_err(abort)?;
+        let Some(run) = state.error.take() else {
+            continue;
+        };
+        shows.insert(key, encode(&state).map_err(abort)?)?;
+        if run.alerted {
+            let notices = tx.tree(TreeId::Notices);
+            let id = notices.generate_id()?;
+            let notice = Notice {
+                show: show.clone(),
+                kind: NoticeKind::Recovered { since: run.since },
+                at: c.now,
+            };
+            notices.insert(&id.to_be_bytes()[..], encode(&notice).map_err(abort)?)?;
+        }
+    }
     Ok(())
 }

@@ -205,18 +205,19 @@ impl Store {
             }
             for (show, time) in &c.watermarks {
                 if followed.contains(show) {
-                    advance_watermark(tx, show, *time, c.now)?;
+                    advance_watermark(tx, show, *time)?;
                 }
             }
             for (show, marks) in &c.marks {
                 if followed.contains(show) {
-                    merge_marks(tx, show, marks, c.now)?;
+                    merge_marks(tx, show, marks)?;
                 }
             }
             for (feed, time) in &c.feeds {
                 advance_feed(tx, *feed, *time)?;
             }
             super::schedule::settle(tx, &c, &followed, &new_by_show)?;
+            super::notices::end_failure_runs(tx, &c, &followed)?;
             Ok(stats)
         })
     }
@@ -312,8 +313,8 @@ fn queue_item(tx: &Tx<'_>, p: &Prepared<'_>, now: i64) -> TxResult<usize> {
 }
 
 /// Inside a commit: the show's v2 marks move on by `marks` and its failure
-/// state is cleared (an alerted failure run queues its recovery alert).
-fn merge_marks(tx: &Tx<'_>, show: &ShowRef, marks: &V2Marks, now: i64) -> TxResult<()> {
+/// state is cleared.
+fn merge_marks(tx: &Tx<'_>, show: &ShowRef, marks: &V2Marks) -> TxResult<()> {
     let key = keys::show(show);
     let shows = tx.tree(TreeId::Shows);
     let mut state: ShowState = match shows.get(key.as_slice())? {
@@ -323,7 +324,6 @@ fn merge_marks(tx: &Tx<'_>, show: &ShowRef, marks: &V2Marks, now: i64) -> TxResu
     state.v2.merge(marks);
     state.failures = 0;
     state.next_attempt = None;
-    super::notices::recovered(tx, show, state.error.take(), now)?;
     shows.insert(key, encode(&state).map_err(abort)?)?;
     Ok(())
 }
@@ -341,8 +341,8 @@ fn advance_feed(tx: &Tx<'_>, feed: Feed, time: TraktTime) -> TxResult<()> {
 }
 
 /// Inside a commit: the show's watermark becomes max(old, `time`) and its
-/// failure state is cleared (an alerted failure run queues its recovery alert).
-fn advance_watermark(tx: &Tx<'_>, show: &ShowRef, time: TraktTime, now: i64) -> TxResult<()> {
+/// failure state is cleared.
+fn advance_watermark(tx: &Tx<'_>, show: &ShowRef, time: TraktTime) -> TxResult<()> {
     let key = keys::show(show);
     let shows = tx.tree(TreeId::Shows);
     let mut state: ShowState = match shows.get(key.as_slice())? {
@@ -352,7 +352,6 @@ fn advance_watermark(tx: &Tx<'_>, show: &ShowRef, time: TraktTime, now: i64) -> 
     state.watermark = Some(state.watermark.map_or(time, |old| old.max(time)));
     state.failures = 0;
     state.next_attempt = None;
-    super::notices::recovered(tx, show, state.error.take(), now)?;
     shows.insert(key, encode(&state).map_err(abort)?)?;
     Ok(())
 }
