@@ -98,6 +98,16 @@ pub struct Memory {
     pub intervals: crate::poller::intervals::Intervals,
 }
 
+impl Memory {
+    /// An empty memory that publishes each show's planned interval to `intervals`.
+    pub fn publishing(intervals: crate::poller::intervals::Intervals) -> Self {
+        Memory {
+            intervals,
+            ..Memory::default()
+        }
+    }
+}
+
 /// The v2 polling loop.
 #[derive(Clone)]
 pub struct V2Poller {
