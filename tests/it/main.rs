@@ -24,6 +24,7 @@ mod polling;
 mod refollow;
 mod schedule_v1;
 mod sharding;
+mod status;
 mod support;
 mod trakt_client;
 mod trakt_v2_client;
