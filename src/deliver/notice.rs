@@ -104,8 +104,8 @@ async fn post(
             let subs = s.show_follows(&show)?;
             let mut alerts = BTreeMap::new();
             for sub in &subs {
-                if !alerts.contains_key(&sub.guild) {
-                    alerts.insert(sub.guild, s.alerts_channel(sub.guild)?);
+                if let std::collections::btree_map::Entry::Vacant(e) = alerts.entry(sub.guild) {
+                    e.insert(s.alerts_channel(sub.guild)?);
                 }
             }
             Ok((subs, alerts))

@@ -71,8 +71,7 @@ pub fn pages(
     let total: usize = status.channels.iter().map(|c| c.follows.len()).sum();
     for channel in &status.channels {
         let mut header_on_page = false;
-        let mut placed = 0;
-        for follow in &channel.follows {
+        for (placed, follow) in channel.follows.iter().enumerate() {
             let line = follow_line(follow, interval(&follow.followed), now);
             let header = channel_header(channel, placed > 0);
             let need = line.len() + if header_on_page { 0 } else { header.len() };
@@ -89,7 +88,6 @@ pub fn pages(
             }
             body.push_str(&line);
             on_page += 1;
-            placed += 1;
         }
     }
     if !body.is_empty() || bodies.is_empty() {
