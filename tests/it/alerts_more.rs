@@ -144,3 +144,39 @@ async fn a_show_gone_from_trakt_is_alerted_once_in_its_channel_without_an_alerts
     bot.stop().await;
     assert_eq!(bot.discord.channel_messages(CHANNEL_ID).len(), 1, "once");
 }
+
+#[tokio::test]
+async fn on_v2_a_followed_show_answering_404_is_alerted_once_as_gone() {
+    let mut bot = Herald::start_with(Options {
+        api: "v2",
+        ..quick()
+    })
+    .await;
+    follow(&bot, TWD).await;
+    let show = bot
+        .store
+        .channel_follows(ChannelId(CHANNEL_ID))
+        .expect("follows")[0]
+        .show
+        .clone();
+    bot.v2
+        .edit(|w| w.shows.retain(|s| s["ids"]["slug"].as_str() != Some(TWD)));
+    let messages = bot.discord.wait_channel_messages(CHANNEL_ID, 1, WAIT).await;
+    assert_eq!(
+        messages[0]["embeds"][0]["title"],
+        "⚠️ A followed show is gone from Trakt",
+        "{messages:?}"
+    );
+    assert!(text(&messages[0]).contains(&format!("(`{TWD}`)")));
+    let failed = || bot.store.show_state(&show).expect("state").failures;
+    let seen = failed();
+    eventually("another failed poll", WAIT, || failed() > seen).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    bot.stop().await;
+    assert_eq!(bot.discord.channel_messages(CHANNEL_ID).len(), 1, "once");
+    let error = bot.store.show_state(&show).expect("state").error;
+    assert!(
+        error.is_some_and(|e| e.alerted && e.message.contains("404")),
+        "the run is recorded"
+    );
+}

@@ -5,6 +5,7 @@ mod admin;
 mod alerts_more;
 mod bot_startup;
 mod buttons;
+mod channel_wording;
 mod cli;
 mod commands;
 mod delivery_direct;
