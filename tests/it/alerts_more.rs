@@ -163,8 +163,7 @@ async fn on_v2_a_followed_show_answering_404_is_alerted_once_as_gone() {
         .edit(|w| w.shows.retain(|s| s["ids"]["slug"].as_str() != Some(TWD)));
     let messages = bot.discord.wait_channel_messages(CHANNEL_ID, 1, WAIT).await;
     assert_eq!(
-        messages[0]["embeds"][0]["title"],
-        "⚠️ A followed show is gone from Trakt",
+        messages[0]["embeds"][0]["title"], "⚠️ A followed show is gone from Trakt",
         "{messages:?}"
     );
     assert!(text(&messages[0]).contains(&format!("(`{TWD}`)")));
