@@ -6,7 +6,7 @@
 //! Also the offline CLI actions (`export`, `import`).
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::deliver::Deliverer;
 use crate::discord::bot;
-use crate::discord::commands::Data;
+use crate::discord::commands::{Data, StatusSources};
 use crate::discord::rest::DiscordRest;
 use crate::poller::due::Scheduling;
 use crate::poller::v2::V2Poller;
@@ -94,6 +94,7 @@ pub async fn run_with_store(
         max_interval: config.poll.max_interval,
         requests_per_second: config.trakt.max_requests_per_second(),
     };
+    let intervals = crate::poller::intervals::Intervals::default();
     let poll_task = match &source {
         Source::V1(trakt) => {
             let poller = Poller {
@@ -104,7 +105,10 @@ pub async fn run_with_store(
                 batch_size: config.trakt.batch_size,
                 wake_delivery: wake.clone(),
                 metrics: telemetry.metrics.clone(),
-                memory: Default::default(),
+                memory: Arc::new(Mutex::new(crate::poller::Memory {
+                    intervals: intervals.clone(),
+                    ..Default::default()
+                })),
                 schedule: Some(scheduling),
             };
             tokio::spawn(poller.run(cancel.clone()))
@@ -119,7 +123,9 @@ pub async fn run_with_store(
                 comments: Default::default(),
                 wake_delivery: wake.clone(),
                 metrics: telemetry.metrics.clone(),
-                memory: Default::default(),
+                memory: Arc::new(Mutex::new(crate::poller::v2::Memory::publishing(
+                    intervals.clone(),
+                ))),
                 schedule: Some(scheduling),
             };
             tokio::spawn(poller.run(cancel.clone()))
@@ -138,6 +144,11 @@ pub async fn run_with_store(
         limits: config.limits,
         defer_after: Duration::from_millis(2000),
         rest,
+        status: StatusSources {
+            intervals,
+            poll_interval: config.poll.interval,
+            requests_per_second: config.trakt.max_requests_per_second(),
+        },
     };
     let outcome = bot::run(&config, data, &shutdown, &telemetry.gateway).await;
     cancel.cancel();

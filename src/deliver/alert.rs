@@ -14,6 +14,7 @@ use super::{backoff, Shared};
 use crate::discord::rest::SendError;
 use crate::format::alert;
 pub(super) use crate::format::alert::DisabledBecause;
+use crate::format::CreateMessage;
 use crate::ids::ChannelId;
 
 /// Attempts at posting one alert.
@@ -64,31 +65,42 @@ pub(super) async fn announce(shared: &Shared, d: Disabled, cancel: &Cancellation
         return;
     }
     let body = alert::channel_disabled(channel.get(), d.because, d.follows, d.since);
+    if post(shared, alerts, &body, cancel).await {
+        tracing::info!(%channel, %alerts, "delivery: alert posted");
+    }
+}
+
+/// Post one alert `body` in `target`, a few times with the same nonce while
+/// Discord is rate limiting or failing; `true` when it was posted.
+pub(super) async fn post(
+    shared: &Shared,
+    target: ChannelId,
+    body: &CreateMessage,
+    cancel: &CancellationToken,
+) -> bool {
     for attempt in 1..=ATTEMPTS {
         tokio::select! {
-            _ = cancel.cancelled() => return,
+            _ = cancel.cancelled() => return false,
             _ = shared.deliverer.pacer.acquire() => {}
         }
-        let wait = match shared.deliverer.rest.create_message(alerts, &body).await {
-            Ok(()) => {
-                tracing::info!(%channel, %alerts, "delivery: alert posted");
-                return;
-            }
+        let wait = match shared.deliverer.rest.create_message(target, body).await {
+            Ok(()) => return true,
             Err(SendError::RateLimited { retry_after, .. }) => retry_after,
             Err(SendError::Transient { reason }) => {
-                tracing::warn!(%alerts, %reason, attempt, "delivery: alert failed; retrying");
+                tracing::warn!(%target, %reason, attempt, "delivery: alert failed; retrying");
                 backoff(attempt)
             }
             Err(e) => {
-                tracing::warn!(%channel, %alerts, error = %e, "delivery: Discord refused the alert");
-                return;
+                tracing::warn!(%target, error = %e, "delivery: Discord refused the alert");
+                return false;
             }
         };
         if attempt < ATTEMPTS && sleep_or_cancel(wait, cancel).await {
-            return;
+            return false;
         }
     }
-    tracing::warn!(%channel, %alerts, "delivery: alert given up");
+    tracing::warn!(%target, "delivery: alert given up");
+    false
 }
 
 /// Sleep `d`; `true` when cancelled first.

@@ -214,7 +214,7 @@ impl ChannelTask {
         let n = sent_ids.len();
         match decision {
             Decision::Ack => {
-                self.ack(sent_ids).await?;
+                self.ack_delivered(sent_ids).await?;
                 metrics.message_delivered(n);
                 tracing::debug!(%channel, embeds = n, "delivered");
                 Ok(Step::Continue)
@@ -239,6 +239,12 @@ impl ChannelTask {
                 metrics.message_retried();
                 let reason = error.map(|e| e.to_string()).unwrap_or_default();
                 tracing::warn!(%channel, %reason, ?wait, "delivery failed; will retry");
+                let (message, at) = (reason.clone(), unix_now());
+                self.shared
+                    .deliverer
+                    .store
+                    .blocking(move |s| s.record_delivery_error(channel, &message, at))
+                    .await?;
                 Ok(self.continue_after(wait).await)
             }
             Decision::Disable { status, reason } => {
@@ -361,6 +367,17 @@ impl ChannelTask {
             _ = self.cancel.cancelled() => true,
             _ = tokio::time::sleep(d) => false,
         }
+    }
+
+    /// Discord accepted `ids`: acknowledged, with the channel's last delivery.
+    async fn ack_delivered(&mut self, ids: Vec<OutboxId>) -> Result<(), StoreError> {
+        let (channel, at) = (self.channel, unix_now());
+        self.known_unposted = false;
+        self.shared
+            .deliverer
+            .store
+            .blocking(move |s| s.ack_delivered(channel, &ids, at))
+            .await
     }
 
     async fn ack(&mut self, ids: Vec<OutboxId>) -> Result<(), StoreError> {

@@ -11,6 +11,7 @@
 //! - `digest`: which entries the channel's next message holds (bursts folded).
 //! - `window`: which entries wait for their follow's digest window (pure).
 //! - `alert`: the one alert in the server's alerts channel when a channel is disabled.
+//! - `notice`: the alerts about a show (failing for over an hour, gone, working again).
 //!
 //! Exactly once, as a channel sees it: before a send, the batch (entry ids and a
 //! nonce derived from them) is recorded as the channel's in-flight message; the
@@ -31,6 +32,7 @@ mod alert;
 mod channel;
 pub mod decide;
 mod digest;
+mod notice;
 pub mod profile;
 pub mod readback;
 mod supervisor;
@@ -135,6 +137,7 @@ impl Deliverer {
     /// rate limited, failing or whose task panicked does not hold up the others.
     pub async fn run(self, cancel: CancellationToken) {
         let shared = Arc::new(Shared::new(self));
+        let notices = tokio::spawn(notice::run(shared.clone(), cancel.clone()));
         let mut tasks = supervisor::Supervisor::new();
         let mut store_failures = 0u32;
         loop {
@@ -169,6 +172,9 @@ impl Deliverer {
         }
         // Let every channel finish the message it has in flight.
         tasks.drain().await;
+        if let Err(e) = notices.await {
+            tracing::error!(error = %e, "delivery: the alerts task failed");
+        }
         tracing::info!("delivery stopped");
     }
 }

@@ -15,6 +15,7 @@ pub mod buttons;
 pub mod digest;
 mod embed;
 mod links;
+pub mod notice;
 mod pack;
 pub mod ping;
 mod render;

@@ -98,11 +98,15 @@ impl Poller {
         for m in members {
             let failures = m.state.failures + 1;
             let wait = show_backoff(self.interval, failures);
-            let next = unix_now() + wait.as_secs() as i64;
+            let now = unix_now();
+            let next = now + wait.as_secs() as i64;
             let show = m.show.clone();
+            // A batch of one show that Trakt does not know: the show is gone.
+            let gone = matches!(e, TraktError::NotFound { .. });
+            let message = e.to_string();
             if let Err(se) = self
                 .store
-                .blocking(move |s| s.record_show_failure(&show, next))
+                .blocking(move |s| s.record_show_failure_because(&show, next, &message, now, gone))
                 .await
             {
                 tracing::error!(error = %se, "poll: cannot record a failure");

@@ -12,6 +12,7 @@
 pub mod due;
 mod failure;
 pub mod gaps;
+pub mod intervals;
 pub mod plan;
 pub mod route;
 pub mod split;
@@ -53,6 +54,8 @@ pub struct Memory {
     /// When the current cycle started (unix secs): the polls' time in the
     /// schedule records.
     pub cycle_start: i64,
+    /// Each show's planned interval, for `/status`.
+    pub intervals: intervals::Intervals,
 }
 
 /// The polling loop.
@@ -203,6 +206,9 @@ impl Poller {
         };
         let plan = due::plan_due(&records, now, settings);
         let spread = due::log_intervals(&plan, followed.iter().map(|f| &f.show));
+        self.memory()
+            .intervals
+            .publish(followed.iter().map(|f| &f.show), &plan.intervals);
         let due = followed
             .iter()
             .zip(&plan.due)
@@ -345,6 +351,7 @@ mod test_support {
                 watermark: watermark.map(TraktTime),
                 failures: 0,
                 next_attempt: next,
+                error: None,
             },
         }
     }

@@ -35,6 +35,8 @@
 //! | `forum_posts` | channel | a forum or media channel's marker, a [`ForumChannel`] (`forum`; a new tree, no migration) |
 //! | `forum_posts` | channel + show | the post the show's activity goes to there, a [`ForumPost`] |
 //! | `alerts` | guild | the guild's alerts channel, a [`ChannelId`](crate::ids::ChannelId) (`alerts`; a new tree, no migration) |
+//! | `channel_delivery` | channel | [`ChannelRecord`]: the last delivery and the last delivery error (`status`; a new tree, no migration) |
+//! | `notices` | id (`u64` BE, generated) | [`Notice`]: an alert about a show waiting to be posted (`notices`; a new tree, no migration) |
 //!
 //! # Consistency
 //!
@@ -67,11 +69,14 @@ mod forum;
 mod import;
 mod keys;
 mod migrate_outbox;
+mod notices;
 mod outbox;
 mod poll;
 mod schedule;
 mod schema;
 mod stats;
+mod status;
+mod status_types;
 mod subs;
 mod types;
 mod user_types;
@@ -97,6 +102,10 @@ pub use forum::{ForumChannel, ForumPost};
 pub use import::{ImportProgress, IMPORT_CHUNK, MAX_TITLE_CHARS};
 pub use schema::SCHEMA_VERSION;
 pub use stats::FollowCounts;
+pub use status_types::{
+    ChannelRecord, ChannelStatus, FollowStatus, Followed, GuildStatus, Notice, NoticeKind,
+    PollError,
+};
 pub use types::{
     CommitStats, Delivery, DisableStats, Feed, FollowOutcome, InFlight, NewFollow, OutboxEntry,
     PollCommit, PollItem, ShowFollowers, ShowState, StoreError, SubState, Subscription, V2Marks,
@@ -128,11 +137,13 @@ enum TreeId {
     UserSubs,
     UserState,
     ForumPosts,
+    ChannelDelivery,
+    Notices,
 }
 
 impl TreeId {
     /// Every data tree, in index order (`ALL[t as usize] == t`).
-    const ALL: [TreeId; 15] = [
+    const ALL: [TreeId; 17] = [
         TreeId::Subs,
         TreeId::ByChannel,
         TreeId::ByGuild,
@@ -148,6 +159,8 @@ impl TreeId {
         TreeId::UserSubs,
         TreeId::UserState,
         TreeId::ForumPosts,
+        TreeId::ChannelDelivery,
+        TreeId::Notices,
     ];
 
     /// The sled tree name (stable: it is the on-disk layout).
@@ -168,6 +181,8 @@ impl TreeId {
             TreeId::UserSubs => "user_subs",
             TreeId::UserState => "user_state",
             TreeId::ForumPosts => "forum_posts",
+            TreeId::ChannelDelivery => "channel_delivery",
+            TreeId::Notices => "notices",
         }
     }
 }

@@ -217,6 +217,7 @@ impl Store {
                 advance_feed(tx, *feed, *time)?;
             }
             super::schedule::settle(tx, &c, &followed, &new_by_show)?;
+            super::notices::end_failure_runs(tx, &c, &followed)?;
             Ok(stats)
         })
     }

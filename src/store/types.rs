@@ -197,6 +197,10 @@ pub struct ShowState {
     /// until the first poll; updated by each commit).
     #[serde(default, skip_serializing_if = "Record::is_empty")]
     pub schedule: Record,
+    /// The current run of failed polls (`/status`, the show alerts); cleared
+    /// with `failures` by a successful poll.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<super::PollError>,
 }
 
 /// The v2 sources' own marks for one show (Trakt times of items seen), and

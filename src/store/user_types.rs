@@ -175,6 +175,12 @@ pub struct UserState {
     pub failures: u32,
     /// Unix seconds before which the user is not polled again.
     pub next_attempt: Option<i64>,
+    /// Unix seconds of the last successful poll (`/status`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_poll: Option<i64>,
+    /// The current run of failed polls; cleared by a successful poll.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<super::PollError>,
 }
 
 /// A user with at least one active follow, for the poller.

@@ -45,7 +45,7 @@ impl Store {
         Ok(out)
     }
 
-    fn all_user_subs(&self) -> Result<Vec<UserSub>, StoreError> {
+    pub(super) fn all_user_subs(&self) -> Result<Vec<UserSub>, StoreError> {
         let mut out = Vec::new();
         for value in self.tree(TreeId::UserSubs).iter().values() {
             out.push(user_sub_at(&value?)?);
@@ -330,6 +330,8 @@ impl Store {
             state.marks.merge(&c.marks);
             state.failures = 0;
             state.next_attempt = None;
+            state.last_poll = Some(c.now);
+            state.error = None;
             states.insert(state_key.as_slice(), encode(&state).map_err(abort)?)?;
             Ok(stats)
         })

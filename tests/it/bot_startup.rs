@@ -30,6 +30,7 @@ async fn connects_and_registers_its_commands() {
             "help",
             "pause",
             "resume",
+            "status",
             "unfollow",
             "unfollow-user"
         ]
@@ -40,7 +41,10 @@ async fn connects_and_registers_its_commands() {
         }
         let perms = c["default_member_permissions"].as_str();
         match c["name"].as_str() {
-            Some("follow" | "unfollow" | "pause" | "resume" | "follow-user" | "unfollow-user") => {
+            Some(
+                "follow" | "unfollow" | "pause" | "resume" | "follow-user" | "unfollow-user"
+                | "status",
+            ) => {
                 assert_eq!(perms, Some("16"), "{c}")
             }
             Some("alerts") => assert_eq!(perms, Some("32"), "{c}"),

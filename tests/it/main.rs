@@ -3,8 +3,10 @@
 
 mod activity_digest;
 mod admin;
+mod alerts_more;
 mod bot_startup;
 mod buttons;
+mod channel_wording;
 mod cli;
 mod commands;
 mod delivery_direct;
@@ -29,6 +31,7 @@ mod polling;
 mod refollow;
 mod schedule_v1;
 mod sharding;
+mod status;
 mod support;
 mod trakt_client;
 mod trakt_v2_client;

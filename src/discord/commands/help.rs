@@ -1,5 +1,7 @@
 //! `/help`: what the bot does, each command with an example and who may use
-//! it, the permissions the bot needs, and a link to the project; ephemeral.
+//! it (with the `channel`, `ping`, `ping_on`, `quiet`, `publish` and
+//! `digest` options), the permissions the bot needs, and a link to the
+//! project; ephemeral.
 
 use poise::CreateReply;
 
@@ -22,45 +24,53 @@ struct Entry {
 const ENTRIES: &[Entry] = &[
     Entry {
         name: "follow",
-        example: "the-walking-dead seen,shout",
+        example: "the-walking-dead shout,review channel:#tv ping:@tv-fans ping_on:review quiet:true publish:true digest:false",
         who: Some("Manage Channels"),
-        what: "post a show's Trakt activity (all, or the actions listed) in this channel",
+        what: "post a show's activity (all, or the actions listed) in `channel` (default: here); \
+               `ping` a role for the `ping_on` actions, `quiet` the rest silently, `publish` \
+               crossposts, `digest:false` never folds bursts",
     },
     Entry {
         name: "unfollow",
-        example: "the-walking-dead",
+        example: "the-walking-dead channel:#tv",
         who: Some("Manage Channels"),
-        what: "stop following it here",
+        what: "stop following it",
     },
     Entry {
         name: "follow-user",
-        example: "moonfield seen,rating",
+        example: "moonfield seen,rating show:the-walking-dead",
         who: Some("Manage Channels"),
-        what: "post a public Trakt user's watches, check-ins, ratings and watchlist here",
+        what: "follow a public Trakt user here",
     },
     Entry {
         name: "unfollow-user",
         example: "moonfield",
         who: Some("Manage Channels"),
-        what: "stop following that user here",
+        what: "stop following that user",
     },
     Entry {
         name: "pause",
-        example: "the-walking-dead",
+        example: "the-walking-dead channel:#tv",
         who: Some("Manage Channels"),
-        what: "stop posting it here for now, without forgetting it",
+        what: "stop posting it for now, without forgetting it",
     },
     Entry {
         name: "resume",
-        example: "the-walking-dead",
+        example: "the-walking-dead channel:#tv",
         who: Some("Manage Channels"),
-        what: "post it again, from now on (nothing from the pause)",
+        what: "post it again, from now on",
     },
     Entry {
         name: "follows",
-        example: "",
+        example: "channel:#tv",
         who: None,
-        what: "what this channel follows, and whether each is active, paused or disabled",
+        what: "what a channel follows, and each follow's state",
+    },
+    Entry {
+        name: "status",
+        example: "",
+        who: Some("Manage Channels"),
+        what: "every follow of the server: state, polls, posts, errors; my Trakt budget and latency",
     },
     Entry {
         name: "activity",
@@ -72,7 +82,7 @@ const ENTRIES: &[Entry] = &[
         name: "alerts",
         example: "channel:#mod-log",
         who: Some("Manage Server"),
-        what: "where I say so when I have to stop posting in a channel, and why",
+        what: "where I say when I stop posting somewhere, a show keeps failing or is gone",
     },
     Entry {
         name: "help",
@@ -90,19 +100,21 @@ fn example(e: &Entry) -> String {
 /// The whole `/help` text (under Discord's 2000 characters).
 fn help_text() -> String {
     let mut text = String::from(
-        "**trakt-herald** posts what happens on Trakt around the TV shows this server follows \
-         (watching, check-ins, ratings, reviews, shouts, collections, lists) into the channels \
-         that follow them: once each, in order, without pings.\n\n**Commands**\n",
+        "**trakt-herald** posts what happens on Trakt around the shows and people this server \
+         follows (watching, check-ins, ratings, reviews, shouts, lists): once each, in order, \
+         pinging nobody but the role a follow names.\n\n\
+         **Commands**\n",
     );
     for e in ENTRIES {
         let who = e.who.map(|w| format!(" *({w})*")).unwrap_or_default();
         text.push_str(&format!("`{}`: {}{who}\n", example(e), e.what));
     }
     text.push_str(
-        "\nA show is its Trakt slug (from trakt.tv/shows/**the-walking-dead**) or its TVDB id.\n\n\
-         **Permissions I need** where I post: View Channel, Send Messages, Embed Links, and \
-         Read Message History (to check, after a lost answer, that a post is not there already); \
-         in threads and forums (one post per show) also Send Messages in Threads.\n\n",
+        "\nA show is its Trakt slug (trakt.tv/shows/**the-walking-dead**), Trakt address, or TVDB \
+         or IMDb id.\n\n\
+         **Permissions I need** where I post and in the alerts channel: View Channel, Send Messages \
+         (Send Messages in Threads in threads and forums, one post per show), Embed Links, Read \
+         Message History; Mention All Roles to ping a role that is not mentionable.\n\n",
     );
     text.push_str(&format!("Project: <{PROJECT_URL}>"));
     text
@@ -144,12 +156,19 @@ mod tests {
             );
         }
         assert!(
-            text.contains("`/follow the-walking-dead seen,shout`"),
+            text.contains("`/follow the-walking-dead shout,review channel:#tv"),
             "{text}"
         );
         assert!(text.contains("`/help`"), "{text}");
         assert!(text.contains(PROJECT_URL));
         assert!(text.contains("Embed Links"));
+        for option in [
+            "channel:", "ping:", "ping_on:", "quiet:", "publish:", "digest:",
+        ] {
+            assert!(text.contains(option), "{option} has no example");
+        }
+        assert!(text.contains("`/status`"), "{text}");
+        assert!(text.contains("Send Messages in Threads"), "{text}");
         assert!(text.chars().count() <= 2000, "{}", text.chars().count());
     }
 }

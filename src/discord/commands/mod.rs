@@ -1,5 +1,5 @@
 //! The slash commands, one file each: `/follow`, `/unfollow`, `/follows`,
-//! `/activity` (their Trakt API v2 paths in `*_v2`, what v2 paths share in
+//! `/activity`, `/status` (its pure pages in `status_page`) (their Trakt API v2 paths in `*_v2`, what v2 paths share in
 //! `v2`, `/follow`'s show autocomplete in `complete`, naming a followed show
 //! in `matching`). This module holds what they share: the command data, the
 //! error type and the error handler, input parsing, deferral and replies.
@@ -22,11 +22,14 @@ mod help;
 mod matching;
 mod pause;
 mod resume;
+mod status;
+mod status_page;
 mod target;
 mod unfollow;
 mod v2;
 
 pub use activity::{parse_since, DEFAULT_SINCE, MAX_SINCE};
+pub use status::StatusSources;
 
 use std::future::Future;
 use std::time::Duration;
@@ -49,6 +52,8 @@ pub struct Data {
     pub defer_after: Duration,
     /// The bot's own REST client (forum posts: `/follow` opens them).
     pub rest: crate::discord::rest::DiscordRest,
+    /// What `/status` reads besides the store.
+    pub status: StatusSources,
 }
 
 /// A command failure.
@@ -135,6 +140,7 @@ fn commands() -> Vec<poise::Command<Data, CommandError>> {
         pause::pause(),
         resume::resume(),
         alerts::alerts(),
+        status::status(),
         help::help(),
     ]
 }

@@ -30,11 +30,12 @@ pub async fn pause(
     channel: Option<serenity::PartialChannel>,
 ) -> Result<(), CommandError> {
     ids(ctx)?;
-    let channel = super::target::target(ctx, channel.as_ref()).channel;
+    let target = super::target::target(ctx, channel.as_ref());
+    let (channel, place) = (target.channel, target.place());
     let store = &ctx.data().store;
     let follows = store.blocking(move |s| s.channel_follows(channel)).await?;
     let Some(before) = find_follow(&follows, &follow).cloned() else {
-        return Err(not_followed(&follow));
+        return Err(not_followed(&follow, &place));
     };
     let target = before.show.clone();
     let now = unix_now();
@@ -48,22 +49,23 @@ pub async fn pause(
         })
         .await?;
     let Some(after) = after else {
-        return Err(not_followed(&follow));
+        return Err(not_followed(&follow, &place));
     };
-    ctx.send(CreateReply::default().content(paused_text(&before, &after)))
+    ctx.send(CreateReply::default().content(paused_text(&before, &after, &place)))
         .await?;
     Ok(())
 }
 
-/// What `/pause` answers, from the subscription before and after.
-fn paused_text(before: &Subscription, after: &Subscription) -> String {
+/// What `/pause` answers, from the subscription before and after; `place`
+/// is "this channel" or the channel's mention ([`super::target::Target::place`]).
+fn paused_text(before: &Subscription, after: &Subscription, place: &str) -> String {
     let shown = shown(after);
     match before.state {
         SubState::Paused { since } => {
-            format!("{shown} is already paused here (since <t:{since}:R>). /resume starts it again.")
+            format!("{shown} is already paused in {place} (since <t:{since}:R>). /resume starts it again.")
         }
         _ => format!(
-            "⏸️ Paused {shown} in this channel: nothing is posted for it until /resume (pending posts were dropped)."
+            "⏸️ Paused {shown} in {place}: nothing is posted for it until /resume (pending posts were dropped)."
         ),
     }
 }
@@ -77,11 +79,12 @@ pub(super) fn shown(sub: &Subscription) -> String {
     )
 }
 
-/// The answer for a show the channel does not follow.
-pub(super) fn not_followed(typed: &str) -> CommandError {
+/// The answer for a show the channel (`place`) does not follow.
+pub(super) fn not_followed(typed: &str, place: &str) -> CommandError {
     let typed: String = typed.trim().chars().take(100).collect();
     CommandError::User(format!(
-        "This channel does not follow `{}`. /follows lists what it follows.",
+        "{} does not follow `{}`. /follows lists what it follows.",
+        super::target::capitalized(place),
         format::escape_markdown(&typed).replace('`', "'")
     ))
 }
@@ -113,16 +116,30 @@ mod tests {
     #[test]
     fn the_answer_says_what_changed() {
         let paused = sub(SubState::Paused { since: 7 });
-        let text = paused_text(&sub(SubState::Active), &paused);
+        let text = paused_text(&sub(SubState::Active), &paused, "this channel");
         assert!(
             text.starts_with("⏸️ Paused **Lost \\*2004\\*** (`lost`)"),
             "{text}"
         );
         assert!(text.contains("/resume"), "{text}");
-        let text = paused_text(&paused, &paused);
+        let text = paused_text(&paused, &paused, "this channel");
         assert!(
             text.contains("already paused") && text.contains("<t:7:R>"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_answers_name_the_channel_the_option_named() {
+        let paused = sub(SubState::Paused { since: 7 });
+        let text = paused_text(&sub(SubState::Active), &paused, "<#42>");
+        assert!(text.contains("in <#42>:"), "{text}");
+        assert!(!text.contains("this channel"), "{text}");
+        let text = paused_text(&paused, &paused, "<#42>");
+        assert!(text.contains("already paused in <#42>"), "{text}");
+        let e = not_followed("lost", "<#42>").to_string();
+        assert!(e.starts_with("<#42> does not follow `lost`"), "{e}");
+        let e = not_followed("lost", "this channel").to_string();
+        assert!(e.starts_with("This channel does not follow"), "{e}");
     }
 }

@@ -28,19 +28,20 @@ pub async fn resume(
     channel: Option<serenity::PartialChannel>,
 ) -> Result<(), CommandError> {
     ids(ctx)?;
-    let channel = super::target::target(ctx, channel.as_ref()).channel;
+    let target = super::target::target(ctx, channel.as_ref());
+    let (channel, place) = (target.channel, target.place());
     let data = ctx.data();
     let follows = data
         .store
         .blocking(move |s| s.channel_follows(channel))
         .await?;
     let Some(existing) = find_follow(&follows, &follow).cloned() else {
-        return Err(not_followed(&follow));
+        return Err(not_followed(&follow, &place));
     };
     let show = existing.show.clone();
     if existing.state.is_active() {
         let text = format!(
-            "{} is not paused here: it is already posted.",
+            "{} is not paused in {place}: it is already posted.",
             shown(&existing)
         );
         ctx.send(CreateReply::default().content(text).ephemeral(true))
@@ -59,18 +60,20 @@ pub async fn resume(
         .await?;
     let Some(resumed) = resumed else {
         // Unfollowed meanwhile.
-        return Err(not_followed(&follow));
+        return Err(not_followed(&follow, &place));
     };
-    let text = resumed_text(&shown(&resumed), &existing.state, at.is_some());
+    let text = resumed_text(&shown(&resumed), &existing.state, at.is_some(), &place);
     reply_public(ctx, deferred, CreateReply::default().content(text)).await
 }
 
 /// What `/resume` answers: `was` is the state before, `clock` whether
-/// Trakt's clock could be read.
-fn resumed_text(shown: &str, was: &SubState, clock: bool) -> String {
-    let mut text = format!("▶️ Resumed {shown} in this channel: activity from now on is posted.");
+/// Trakt's clock could be read, `place` where ("this channel" or its mention).
+fn resumed_text(shown: &str, was: &SubState, clock: bool, place: &str) -> String {
+    let mut text = format!("▶️ Resumed {shown} in {place}: activity from now on is posted.");
     if matches!(was, SubState::Disabled { .. }) {
-        text.push_str(" (It was disabled: check that I can still post here.)");
+        text.push_str(&format!(
+            " (It was disabled: check that I can still post in {place}.)"
+        ));
     }
     if !clock {
         text.push_str(
@@ -109,15 +112,40 @@ mod tests {
 
     #[test]
     fn the_answer_says_when_trakts_clock_was_unknown() {
-        let text = resumed_text("**Lost**", &SubState::Paused { since: 1 }, true);
+        let text = resumed_text(
+            "**Lost**",
+            &SubState::Paused { since: 1 },
+            true,
+            "this channel",
+        );
         assert!(text.starts_with("▶️ Resumed **Lost**"), "{text}");
         assert!(!text.contains("Trakt is not answering"), "{text}");
-        let text = resumed_text("**Lost**", &SubState::Paused { since: 1 }, false);
+        let text = resumed_text(
+            "**Lost**",
+            &SubState::Paused { since: 1 },
+            false,
+            "this channel",
+        );
         assert!(text.contains("Trakt is not answering"), "{text}");
         let disabled = SubState::Disabled {
             reason: "r".into(),
             since: 1,
         };
-        assert!(resumed_text("x", &disabled, true).contains("was disabled"));
+        assert!(resumed_text("x", &disabled, true, "this channel").contains("was disabled"));
+    }
+
+    #[test]
+    fn the_answer_names_the_channel_the_option_named() {
+        let disabled = SubState::Disabled {
+            reason: "r".into(),
+            since: 1,
+        };
+        let text = resumed_text("**Lost**", &disabled, true, "<#42>");
+        assert!(text.starts_with("▶️ Resumed **Lost** in <#42>:"), "{text}");
+        assert!(text.contains("still post in <#42>"), "{text}");
+        assert!(
+            !text.contains("this channel") && !text.contains("here"),
+            "{text}"
+        );
     }
 }

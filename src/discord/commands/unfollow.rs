@@ -89,7 +89,8 @@ pub async fn unfollow(
     channel: Option<serenity::PartialChannel>,
 ) -> Result<(), CommandError> {
     ids(ctx)?;
-    let channel = super::target::target(ctx, channel.as_ref()).channel;
+    let target = super::target::target(ctx, channel.as_ref());
+    let (channel, place) = (target.channel, target.place());
     let typed = show;
     let wanted = typed.clone();
     let removed = ctx
@@ -109,21 +110,27 @@ pub async fn unfollow(
         .await?;
     match removed {
         Some(sub) => {
-            let text = format!(
-                "This channel no longer follows **{}** (`{}`).",
-                format::escape_markdown(&sub.title),
-                handle(&sub)
-            );
+            let text = unfollowed_text(&sub, &place);
             ctx.send(CreateReply::default().content(text)).await?;
             Ok(())
         }
-        None => Err(not_followed(&ctx.data().source, &typed)),
+        None => Err(not_followed(&ctx.data().source, &typed, &place)),
     }
+}
+
+/// What `/unfollow` answers; `place` is "this channel" or the channel's mention.
+fn unfollowed_text(sub: &Subscription, place: &str) -> String {
+    format!(
+        "{} no longer follows **{}** (`{}`).",
+        super::target::capitalized(place),
+        format::escape_markdown(&sub.title),
+        handle(sub)
+    )
 }
 
 /// The answer when nothing matched: on v1 a malformed show says what is
 /// wrong with it (as v1 always did); otherwise what was typed is named.
-fn not_followed(source: &Source, typed: &str) -> CommandError {
+fn not_followed(source: &Source, typed: &str, place: &str) -> CommandError {
     let shown = match source {
         Source::V1(_) => match parse_show(typed) {
             Ok(show) => format!("`{show}`"),
@@ -135,7 +142,8 @@ fn not_followed(source: &Source, typed: &str) -> CommandError {
         ),
     };
     CommandError::User(format!(
-        "This channel does not follow {shown}. /follows lists what it follows."
+        "{} does not follow {shown}. /follows lists what it follows.",
+        super::target::capitalized(place)
     ))
 }
 
@@ -169,6 +177,14 @@ mod tests {
             .iter()
             .map(|c| serde_json::to_value(c).expect("json")["value"].to_string())
             .collect()
+    }
+
+    #[test]
+    fn the_answer_names_the_channel_the_option_named() {
+        let text = unfollowed_text(&sub("lost", "Lost"), "<#42>");
+        assert_eq!(text, "<#42> no longer follows **Lost** (`lost`).");
+        let text = unfollowed_text(&sub("lost", "Lost"), "this channel");
+        assert!(text.starts_with("This channel no longer follows"), "{text}");
     }
 
     #[test]

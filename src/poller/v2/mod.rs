@@ -95,6 +95,18 @@ pub struct Memory {
     bare_feed: bool,
     /// When the previous cycle started.
     last_start: Option<Instant>,
+    /// Each show's planned interval, for `/status`.
+    pub intervals: crate::poller::intervals::Intervals,
+}
+
+impl Memory {
+    /// An empty memory that publishes each show's planned interval to `intervals`.
+    pub fn publishing(intervals: crate::poller::intervals::Intervals) -> Self {
+        Memory {
+            intervals,
+            ..Memory::default()
+        }
+    }
 }
 
 /// The v2 polling loop.
@@ -341,6 +353,15 @@ impl V2Poller {
         }
     }
 
+    /// Whether Trakt says `show` itself does not exist (its summary answers
+    /// 404): a 404 of one of its lists does not make the show gone.
+    async fn is_gone(&self, show: &ShowRef) -> bool {
+        matches!(
+            self.client.show_summary(&show.as_segment(), false).await,
+            Err(V2Error::NotFound)
+        )
+    }
+
     /// A failed request: fatal ones stop the cycle; others back the show
     /// off (when it is one show's) and are logged.
     async fn failed(&self, show: Option<&ShowRef>, e: V2Error) -> Result<(), Halt> {
@@ -354,13 +375,17 @@ impl V2Poller {
         };
         let interval = self.interval;
         let label = show.to_string();
+        let gone = matches!(e, V2Error::NotFound) && self.is_gone(&show).await;
+        let message = e.to_string();
         let result = self
             .store
             .blocking(move |s| {
                 let failures = s.show_state(&show)?.failures.saturating_add(1);
                 let wait = show_backoff(interval, failures);
-                let next = unix_now() + wait.as_secs() as i64;
-                s.record_show_failure(&show, next).map(|n| (n, wait))
+                let now = unix_now();
+                let next = now + wait.as_secs() as i64;
+                s.record_show_failure_because(&show, next, &message, now, gone)
+                    .map(|n| (n, wait))
             })
             .await;
         match result {

@@ -59,6 +59,9 @@ impl V2Poller {
         let records: Vec<_> = scheduled.iter().map(|(t, _)| t.f.state.schedule).collect();
         let plan = due::plan_due(&records, now, settings);
         let spread = due::log_intervals(&plan, scheduled.iter().map(|(t, _)| &t.f.show));
+        self.memory()
+            .intervals
+            .publish(scheduled.iter().map(|(t, _)| &t.f.show), &plan.intervals);
         let due = scheduled
             .iter()
             .zip(&plan.due)

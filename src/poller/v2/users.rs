@@ -227,13 +227,16 @@ impl V2Poller {
             return Ok(());
         }
         let interval = self.interval;
+        let message = e.to_string();
         let result = self
             .store
             .blocking(move |s| {
                 let failures = s.user_state(&user)?.failures.saturating_add(1);
                 let wait = show_backoff(interval, failures);
-                let next = unix_now() + wait.as_secs() as i64;
-                s.record_user_failure(&user, next).map(|n| (n, wait))
+                let now = unix_now();
+                let next = now + wait.as_secs() as i64;
+                s.record_user_failure_because(&user, next, &message, now)
+                    .map(|n| (n, wait))
             })
             .await;
         match result {

@@ -19,6 +19,7 @@ mod pings;
 mod poll;
 mod schedule;
 mod schema;
+mod status;
 mod subs;
 mod users;
 

@@ -53,7 +53,8 @@ fn show_failures_count_up_and_a_commit_clears_them() {
             schedule: Default::default(),
             watermark: None,
             failures: 2,
-            next_attempt: Some(20)
+            next_attempt: Some(20),
+            error: None,
         }
     );
     commit(&store, vec![], &[("fargo", 5)], 30);
@@ -64,7 +65,8 @@ fn show_failures_count_up_and_a_commit_clears_them() {
             schedule: Default::default(),
             watermark: Some(TraktTime(5)),
             failures: 0,
-            next_attempt: None
+            next_attempt: None,
+            error: None,
         }
     );
     // Nothing is kept for a show nobody follows.

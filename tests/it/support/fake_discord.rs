@@ -14,6 +14,7 @@
 //!
 //! Every wait takes a timeout and wakes on state changes, never on sleeps.
 
+mod components;
 mod gateway;
 mod guild;
 mod history;

@@ -1,0 +1,141 @@
+//! Show alerts waiting to be posted (the `notices` tree, a new tree: no
+//! migration): a failed poll records the show's failure run
+//! ([`PollError`]) and, once per run, queues a [`Notice`] in the same write
+//! (failing for over an hour, or gone from Trakt); the commit that ends an
+//! alerted run queues its recovery notice inside its transaction. Delivery
+//! posts each notice and then drops it, so a crash in between posts it again
+//! rather than never.
+
+use std::collections::HashSet;
+
+use super::{
+    abort, decode, encode, keys, Notice, NoticeKind, Plan, PollCommit, PollError, ShowState, Store,
+    StoreError, Subscription, TreeId, Tx, TxResult,
+};
+use crate::trakt::ShowRef;
+
+impl Store {
+    /// Record a failed poll of `show` at `now` with `message` (`gone`:
+    /// Trakt says the show does not exist), not retried before
+    /// `next_attempt` (unix secs): its failure count, its failure run, and
+    /// the run's one alert when it calls for one. Returns the consecutive
+    /// failures. Nothing is stored for a show nobody follows.
+    pub fn record_show_failure_because(
+        &self,
+        show: &ShowRef,
+        next_attempt: i64,
+        message: &str,
+        now: i64,
+        gone: bool,
+    ) -> Result<u32, StoreError> {
+        let _w = self.lock();
+        let mut state = self.show_state(show)?;
+        state.failures = state.failures.saturating_add(1);
+        state.next_attempt = Some(next_attempt);
+        let (run, kind) = PollError::after_failure(state.error.as_ref(), message, now, gone);
+        state.error = Some(run);
+        if !self.is_followed_any(show)? {
+            return Ok(state.failures);
+        }
+        let mut plan = Plan::default();
+        plan.put(TreeId::Shows, keys::show(show), &state)?;
+        if let Some(kind) = kind {
+            let notice = Notice {
+                show: show.clone(),
+                kind,
+                at: now,
+            };
+            let id = self.db.generate_id()?;
+            plan.put(TreeId::Notices, id.to_be_bytes().to_vec(), &notice)?;
+        }
+        self.apply(&plan)?;
+        Ok(state.failures)
+    }
+
+    /// Every queued notice, oldest first, with its id.
+    pub fn pending_notices(&self) -> Result<Vec<(u64, Notice)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.tree(TreeId::Notices).iter() {
+            let (key, value) = item?;
+            let id = key
+                .as_ref()
+                .try_into()
+                .map(u64::from_be_bytes)
+                .map_err(|_| super::corrupt("notice key", "not 8 bytes"))?;
+            out.push((id, decode("notice", &value)?));
+        }
+        Ok(out)
+    }
+
+    /// The notice was posted (or given up): forget it.
+    pub fn drop_notice(&self, id: u64) -> Result<(), StoreError> {
+        let _w = self.lock();
+        self.tree(TreeId::Notices).remove(id.to_be_bytes())?;
+        Ok(())
+    }
+
+    /// Every subscription to `show`, in any state, in channel order.
+    pub fn show_follows(&self, show: &ShowRef) -> Result<Vec<Subscription>, StoreError> {
+        let mut out = Vec::new();
+        for value in self
+            .tree(TreeId::Subs)
+            .scan_prefix(keys::show(show))
+            .values()
+        {
+            out.push(super::sub_at(&value?)?);
+        }
+        Ok(out)
+    }
+
+    /// Whether any channel follows `show`, in any state.
+    fn is_followed_any(&self, show: &ShowRef) -> Result<bool, StoreError> {
+        Ok(self
+            .tree(TreeId::Subs)
+            .scan_prefix(keys::show(show))
+            .keys()
+            .next()
+            .transpose()?
+            .is_some())
+    }
+}
+
+/// Inside a commit: each show whose poll fully succeeded (v1: its
+/// watermark moved; v2: its scheduled poll completed) ends its failure run;
+/// an alerted run queues its recovery notice. A v2 poll that committed
+/// some sources' marks before another failed is no success here.
+pub(super) fn end_failure_runs(
+    tx: &Tx<'_>,
+    c: &PollCommit,
+    followed: &HashSet<ShowRef>,
+) -> TxResult<()> {
+    let succeeded: HashSet<&ShowRef> = c
+        .watermarks
+        .iter()
+        .map(|(show, _)| show)
+        .chain(c.polled.iter().map(|(show, _)| show))
+        .filter(|show| followed.contains(*show))
+        .collect();
+    for show in succeeded {
+        let key = keys::show(show);
+        let shows = tx.tree(TreeId::Shows);
+        let Some(value) = shows.get(key.as_slice())? else {
+            continue;
+        };
+        let mut state: ShowState = decode("show state", &value).map_err(abort)?;
+        let Some(run) = state.error.take() else {
+            continue;
+        };
+        shows.insert(key, encode(&state).map_err(abort)?)?;
+        if run.alerted {
+            let notices = tx.tree(TreeId::Notices);
+            let id = notices.generate_id()?;
+            let notice = Notice {
+                show: show.clone(),
+                kind: NoticeKind::Recovered { since: run.since },
+                at: c.now,
+            };
+            notices.insert(&id.to_be_bytes()[..], encode(&notice).map_err(abort)?)?;
+        }
+    }
+    Ok(())
+}
