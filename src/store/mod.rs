@@ -32,7 +32,7 @@
 //! | `feeds` | a v2 site-wide feed's name ([`Feed::name`]) | its watermark, a [`TraktTime`](crate::trakt::TraktTime); under `rate/` + the name, its schedule [`Record`](crate::schedule::Record) (`schedule`; no migration) |
 //! | `user_subs` | user + channel | [`UserSub`] (`users`; new trees, no migration) |
 //! | `user_state` | user | [`UserState`] |
-//! | `alerts` | guild | the guild's alerts channel, a [`ChannelId`](crate::ids::ChannelId) (`alerts`; a new tree, no migration) |
+//! | `alerts` | guild | the guild's alerts channel, a [`ChannelId`](crate::ids::ChannelId) (`alerts`; a new tree, no migration); under `notice/` + user + channel + time, a [`UserNotice`] not yet told (`notices`) |
 //!
 //! # Consistency
 //!
@@ -64,6 +64,7 @@ mod alerts;
 mod import;
 mod keys;
 mod migrate_outbox;
+mod notices;
 mod outbox;
 mod poll;
 mod schedule;
@@ -72,6 +73,7 @@ mod stats;
 mod subs;
 mod types;
 mod user_types;
+mod user_pause;
 mod users;
 
 #[cfg(test)]
@@ -90,6 +92,7 @@ use sled::transaction::{
 };
 use sled::Transactional;
 
+pub use notices::{NoticeId, UserNotice};
 pub use import::{ImportProgress, IMPORT_CHUNK, MAX_TITLE_CHARS};
 pub use schema::SCHEMA_VERSION;
 pub use stats::FollowCounts;

@@ -20,6 +20,7 @@ mod poll;
 mod schedule;
 mod schema;
 mod subs;
+mod user_commands;
 mod users;
 
 pub(super) fn open(dir: &TempDir) -> Store {
