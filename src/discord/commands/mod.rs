@@ -17,6 +17,7 @@ mod follow_user;
 mod follow_v2;
 mod follows;
 mod help;
+mod kinds;
 mod matching;
 mod pause;
 mod resume;
