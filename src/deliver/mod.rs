@@ -10,6 +10,7 @@
 //! - [`profile`]: the pure per-entry ping / quiet / publish decision and where a batch ends.
 //! - `digest`: which entries the channel's next message holds (bursts folded).
 //! - `alert`: the one alert in the server's alerts channel when a channel is disabled.
+//! - `notice`: the one notice of a user follow disabled by its profile (alerts channel, else the channel).
 //!
 //! Exactly once, as a channel sees it: before a send, the batch (entry ids and a
 //! nonce derived from them) is recorded as the channel's in-flight message; the
@@ -30,6 +31,7 @@ mod alert;
 mod channel;
 pub mod decide;
 mod digest;
+mod notice;
 pub mod profile;
 pub mod readback;
 mod supervisor;
@@ -129,6 +131,7 @@ impl Deliverer {
     /// rate limited, failing or whose task panicked does not hold up the others.
     pub async fn run(self, cancel: CancellationToken) {
         let shared = Arc::new(Shared::new(self));
+        let notices = tokio::spawn(notice::run(shared.clone(), cancel.clone()));
         let mut tasks = supervisor::Supervisor::new();
         let mut store_failures = 0u32;
         loop {
@@ -161,6 +164,9 @@ impl Deliverer {
         }
         // Let every channel finish the message it has in flight.
         tasks.drain().await;
+        if let Err(e) = notices.await {
+            tracing::warn!(error = %e, "delivery: the user notice task failed");
+        }
         tracing::info!("delivery stopped");
     }
 }

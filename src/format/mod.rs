@@ -17,6 +17,7 @@ mod embed;
 mod links;
 mod pack;
 pub mod ping;
+pub mod user_notice;
 mod render;
 mod text;
 

@@ -10,6 +10,7 @@
 
 mod activity;
 mod activity_v2;
+mod activity_user;
 mod alerts;
 mod complete;
 mod follow;
