@@ -17,9 +17,9 @@ mod embed;
 mod links;
 mod pack;
 pub mod ping;
-pub mod user_notice;
 mod render;
 mod text;
+pub mod user_notice;
 
 pub use embed::{Embed, EmbedAuthor, EmbedField, EmbedFooter, EmbedMedia};
 pub use links::{clean_url, is_real_image};

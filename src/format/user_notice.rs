@@ -69,13 +69,20 @@ mod tests {
         assert!(t.contains("private now") && t.contains("/resume"), "{t}");
         let there = user_follow_disabled(42, "moonfield", "moonfield", "gone", true, "a");
         let t = text(&there);
-        assert!(t.starts_with("<#42> no longer") && t.contains("of `moonfield`"), "{t}");
+        assert!(
+            t.starts_with("<#42> no longer") && t.contains("of `moonfield`"),
+            "{t}"
+        );
         let v = serde_json::to_value(&here).expect("json");
         assert_eq!(v["allowed_mentions"], serde_json::json!({"parse": []}));
         assert_eq!(v["enforce_nonce"], true);
         let again = serde_json::to_value(user_follow_disabled(1, "x", "x", "r", true, "a"));
         let other = serde_json::to_value(user_follow_disabled(1, "x", "x", "r", true, "b"));
-        assert_eq!(again.expect("json")["nonce"], v["nonce"], "same seed, same nonce");
+        assert_eq!(
+            again.expect("json")["nonce"],
+            v["nonce"],
+            "same seed, same nonce"
+        );
         assert_ne!(other.expect("json")["nonce"], v["nonce"]);
     }
 }

@@ -72,8 +72,8 @@ mod schema;
 mod stats;
 mod subs;
 mod types;
-mod user_types;
 mod user_pause;
+mod user_types;
 mod users;
 
 #[cfg(test)]
@@ -92,8 +92,8 @@ use sled::transaction::{
 };
 use sled::Transactional;
 
-pub use notices::{NoticeId, UserNotice};
 pub use import::{ImportProgress, IMPORT_CHUNK, MAX_TITLE_CHARS};
+pub use notices::{NoticeId, UserNotice};
 pub use schema::SCHEMA_VERSION;
 pub use stats::FollowCounts;
 pub use types::{

@@ -200,8 +200,14 @@ mod tests {
     #[test]
     fn a_show_or_a_user_but_not_both_nor_neither() {
         let s = |v: &str| Some(v.to_owned());
-        assert_eq!(one_of(s("lost"), None).ok(), Some(Asked::Show("lost".into())));
-        assert_eq!(one_of(s(" "), s("justin")).ok(), Some(Asked::User("justin".into())));
+        assert_eq!(
+            one_of(s("lost"), None).ok(),
+            Some(Asked::Show("lost".into()))
+        );
+        assert_eq!(
+            one_of(s(" "), s("justin")).ok(),
+            Some(Asked::User("justin".into()))
+        );
         let both = one_of(s("lost"), s("justin")).err().map(|e| e.to_string());
         assert!(both.is_some_and(|e| e.contains("not both")));
         let neither = one_of(None, s("")).err().map(|e| e.to_string());

@@ -374,7 +374,7 @@ pub(super) fn follows_line(s: &UserSub) -> String {
         SubState::Active => "active".to_owned(),
         SubState::Paused { since } => format!("paused since <t:{since}:R>"),
         SubState::Disabled { reason, since } => format!(
-            "⚠️ disabled since <t:{since}:R>: {reason}. /follow-user again once the profile is public"
+            "⚠️ disabled since <t:{since}:R>: {reason}. /resume it (or /follow-user again) once the profile is public"
         ),
     };
     let about = s

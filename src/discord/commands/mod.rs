@@ -9,8 +9,8 @@
 //! a short apology.
 
 mod activity;
-mod activity_v2;
 mod activity_user;
+mod activity_v2;
 mod alerts;
 mod complete;
 mod follow;

@@ -37,7 +37,12 @@ pub async fn pause(
     let channel = super::target::target(ctx, channel.as_ref()).channel;
     let store = &ctx.data().store;
     let (shows, users) = store
-        .blocking(move |s| Ok((s.channel_follows(channel)?, s.channel_user_follows(channel)?)))
+        .blocking(move |s| {
+            Ok((
+                s.channel_follows(channel)?,
+                s.channel_user_follows(channel)?,
+            ))
+        })
         .await?;
     let before = match pick(&shows, &users, &follow) {
         Some(Picked::Show(sub)) => sub.clone(),

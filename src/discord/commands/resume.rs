@@ -39,7 +39,12 @@ pub async fn resume(
     let data = ctx.data();
     let (shows, users) = data
         .store
-        .blocking(move |s| Ok((s.channel_follows(channel)?, s.channel_user_follows(channel)?)))
+        .blocking(move |s| {
+            Ok((
+                s.channel_follows(channel)?,
+                s.channel_user_follows(channel)?,
+            ))
+        })
         .await?;
     let existing = match pick(&shows, &users, &follow) {
         Some(Picked::Show(sub)) => sub.clone(),
@@ -122,9 +127,7 @@ async fn resume_user(
     }
     let mut text = resumed_text(&shown, &SubState::Active, at.is_some());
     if let SubState::Disabled { reason, .. } = &existing.state {
-        text.push_str(&format!(
-            " (It was disabled: {reason}.)"
-        ));
+        text.push_str(&format!(" (It was disabled: {reason}.)"));
     }
     reply_public(ctx, deferred, CreateReply::default().content(text)).await
 }

@@ -86,7 +86,12 @@ pub async fn unfollow(
     let (shows, users) = ctx
         .data()
         .store
-        .blocking(move |s| Ok((s.channel_follows(channel)?, s.channel_user_follows(channel)?)))
+        .blocking(move |s| {
+            Ok((
+                s.channel_follows(channel)?,
+                s.channel_user_follows(channel)?,
+            ))
+        })
         .await?;
     let show = match pick(&shows, &users, &typed) {
         Some(Picked::Show(sub)) => sub.show.clone(),

@@ -18,12 +18,18 @@ fn a_paused_user_follow_is_not_polled_gets_nothing_and_resumes_from_the_resume()
             vec![10],
         )],
     );
-    let paused = store.pause_user(ChannelId(10), &moon(), 7).unwrap().unwrap();
+    let paused = store
+        .pause_user(ChannelId(10), &moon(), 7)
+        .unwrap()
+        .unwrap();
     assert_eq!(paused.state, SubState::Paused { since: 7 });
     assert!(pending_keys(&store, 10).is_empty(), "pending posts dropped");
     assert!(store.followed_users().unwrap().is_empty(), "not polled");
     // Pausing again changes nothing.
-    let again = store.pause_user(ChannelId(10), &moon(), 9).unwrap().unwrap();
+    let again = store
+        .pause_user(ChannelId(10), &moon(), 9)
+        .unwrap()
+        .unwrap();
     assert_eq!(again.state, SubState::Paused { since: 7 });
     // Something committed meanwhile (another channel's read) is not queued.
     let stats = commit(
@@ -43,7 +49,11 @@ fn a_paused_user_follow_is_not_polled_gets_nothing_and_resumes_from_the_resume()
     assert_eq!(resumed.since, Some(TraktTime(900)));
     let f = store.followed_users().unwrap();
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].state.watermark, Some(TraktTime(900)), "reads start now");
+    assert_eq!(
+        f[0].state.watermark,
+        Some(TraktTime(900)),
+        "reads start now"
+    );
     // Only what happened after the resume is posted.
     commit(
         &store,
@@ -74,7 +84,9 @@ fn resuming_without_trakts_clock_starts_a_lone_user_afresh() {
         .unwrap();
     commit(&store, vec![]);
     store.pause_user(ChannelId(10), &moon(), 7).unwrap();
-    store.resume_user_from(ChannelId(10), &moon(), None).unwrap();
+    store
+        .resume_user_from(ChannelId(10), &moon(), None)
+        .unwrap();
     let f = store.followed_users().unwrap();
     assert_eq!(f[0].state, UserState::default(), "first poll posts nothing");
 }
