@@ -1,37 +1,69 @@
-//! Export and import: the format is a JSON array of [`Subscription`]s.
-//! Parsing with line numbers and validation are pure; `Store::export` and
-//! `Store::import` read and write the store.
+//! Export and import: the format is a JSON array of [`Subscription`]s and
+//! user follows (`import_users`: an element with a `user` field; a file
+//! without any, as older builds wrote, is still valid). Parsing with line
+//! numbers and validation are pure; `Store::export_json` and
+//! `Store::import_file` read and write the store.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::value::RawValue;
 
+pub use super::import_users::ImportFile;
+use super::import_users::{check_users, user_chunks, Element, ExportedUserFollow, Probe};
 use super::types::{StoreError, Subscription};
-use super::{sub_at, Plan, Store, TreeId};
+use super::{sub_at, Plan, Store, TreeId, UserSub};
 use crate::ids::{ChannelId, GuildId};
 use crate::trakt::ShowRef;
 
 /// Longest title accepted on import (Discord embed titles stop at 256).
 pub const MAX_TITLE_CHARS: usize = 256;
 
-/// Parse an export: a JSON array of subscriptions. Errors name the line.
+/// Parse an export of shows only (a user follow in it is an error naming
+/// its line: [`parse_file`] reads both kinds). Errors name the line.
 pub fn parse(text: &str) -> Result<Vec<Subscription>, StoreError> {
+    let (file, user_lines) = parse_elements(text)?;
+    match user_lines.first() {
+        Some(&line) => Err(StoreError::Import {
+            line,
+            reason: "a user follow, where only show subscriptions are read".to_owned(),
+        }),
+        None => Ok(file.subs),
+    }
+}
+
+/// Parse an export: a JSON array of show subscriptions and user follows
+/// (an element with a `user` field). Everything is validated; errors name
+/// the line.
+pub fn parse_file(text: &str) -> Result<ImportFile, StoreError> {
+    parse_elements(text).map(|(file, _)| file)
+}
+
+/// The file and the line of each user follow.
+fn parse_elements(text: &str) -> Result<(ImportFile, Vec<usize>), StoreError> {
     let raws: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| json_error(&e, 1, 1))?;
-    let mut subs = Vec::with_capacity(raws.len());
+    let mut file = ImportFile::default();
     let index = Lines::new(text);
-    let mut lines = Vec::with_capacity(raws.len());
+    let (mut lines, mut user_lines) = (Vec::with_capacity(raws.len()), Vec::new());
     for raw in raws {
         let (line, column) = index.position_of(raw.get());
-        let sub: Subscription =
-            serde_json::from_str(raw.get()).map_err(|e| json_error(&e, line, column))?;
-        subs.push(sub);
-        lines.push(line);
+        let at = |e: serde_json::Error| json_error(&e, line, column);
+        let probe: Probe = serde_json::from_str(raw.get()).map_err(at)?;
+        if probe.is_user() {
+            let u: ExportedUserFollow = serde_json::from_str(raw.get()).map_err(at)?;
+            file.users.push(u.into());
+            user_lines.push(line);
+        } else {
+            file.subs.push(serde_json::from_str(raw.get()).map_err(at)?);
+            lines.push(line);
+        }
     }
-    check_all(&subs).map_err(|(index, reason)| StoreError::Import {
+    let named = |lines: &[usize], index: usize, reason| StoreError::Import {
         line: lines.get(index).copied().unwrap_or(1),
         reason,
-    })?;
-    Ok(subs)
+    };
+    check_all(&file.subs).map_err(|(i, reason)| named(&lines, i, reason))?;
+    check_users(&file.subs, &file.users).map_err(|(i, reason)| named(&user_lines, i, reason))?;
+    Ok((file, user_lines))
 }
 
 /// Check every subscription and the set as a whole: `Err((index, reason))`
@@ -165,10 +197,32 @@ impl Store {
         Ok(out)
     }
 
-    /// [`export`](Self::export) as a pretty JSON array (the import format).
+    /// [`export`](Self::export), then every user follow, as a pretty JSON
+    /// array (the import format).
     pub fn export_json(&self) -> Result<String, StoreError> {
-        let subs = self.export()?;
-        serde_json::to_string_pretty(&subs).map_err(|e| super::corrupt("export", e))
+        let mut all: Vec<Element> = self.export()?.into_iter().map(Element::Show).collect();
+        let users = self.export_user_follows()?.into_iter();
+        all.extend(users.map(|u| Element::User(u.into())));
+        serde_json::to_string_pretty(&all).map_err(|e| super::corrupt("export", e))
+    }
+
+    /// Parse an export of both kinds ([`parse_file`]).
+    pub fn parse_import_file(text: &str) -> Result<ImportFile, StoreError> {
+        parse_file(text)
+    }
+
+    /// [`import_with`](Self::import_with) of a whole file: the show
+    /// subscriptions, then the user follows (chunks of about `chunk`, never
+    /// splitting a user; see `Store::import_user_chunk` for what each does).
+    /// Everything is validated first; the same contract: idempotent,
+    /// resumable, equal to a one-shot import. Returns the changes of both.
+    pub fn import_file(
+        &self,
+        file: ImportFile,
+        chunk: usize,
+        mut progress: impl FnMut(ImportProgress),
+    ) -> Result<usize, StoreError> {
+        self.import_chunks(file.subs, file.users, chunk, None, &mut progress)
     }
 
     /// Parse an export. Malformed JSON, unknown fields, an invalid show or action
@@ -210,7 +264,7 @@ impl Store {
         chunk: usize,
         mut progress: impl FnMut(ImportProgress),
     ) -> Result<usize, StoreError> {
-        self.import_chunks(subs, chunk, None, &mut progress)
+        self.import_chunks(subs, Vec::new(), chunk, None, &mut progress)
     }
 
     /// [`import_with`](Self::import_with) that writes only `stop_after`
@@ -222,38 +276,64 @@ impl Store {
         chunk: usize,
         stop_after: Option<usize>,
     ) -> Result<usize, StoreError> {
-        self.import_chunks(subs, chunk, stop_after, &mut |_| {})
+        self.import_chunks(subs, Vec::new(), chunk, stop_after, &mut |_| {})
+    }
+
+    /// [`import_file`](Self::import_file) that writes only `stop_after`
+    /// chunks, as a crash would (tests).
+    #[cfg(test)]
+    pub(super) fn import_file_in_chunks(
+        &self,
+        file: ImportFile,
+        chunk: usize,
+        stop_after: Option<usize>,
+    ) -> Result<usize, StoreError> {
+        self.import_chunks(file.subs, file.users, chunk, stop_after, &mut |_| {})
     }
 
     fn import_chunks(
         &self,
         mut subs: Vec<Subscription>,
+        mut users: Vec<UserSub>,
         chunk: usize,
         stop_after: Option<usize>,
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<usize, StoreError> {
-        check_all(&subs).map_err(|(index, reason)| StoreError::InvalidSubscription {
+        let invalid = |index: usize, reason| StoreError::InvalidSubscription {
             index: index + 1,
             reason,
-        })?;
+        };
+        check_all(&subs).map_err(|(index, reason)| invalid(index, reason))?;
+        check_users(&subs, &users)
+            .map_err(|(index, reason)| invalid(subs.len() + index, reason))?;
         subs.sort_by(|a, b| (&a.show, a.channel).cmp(&(&b.show, b.channel)));
+        users.sort_by(|a, b| (&a.user, a.channel).cmp(&(&b.user, b.channel)));
         let groups: Vec<&[Subscription]> = show_chunks(&subs, chunk.max(1)).collect();
+        let user_groups = user_chunks(&users, chunk);
         let mut at = ImportProgress {
             chunk: 0,
-            chunks: groups.len(),
+            chunks: groups.len() + user_groups.len(),
             done: 0,
-            total: subs.len(),
+            total: subs.len() + users.len(),
             changed: 0,
         };
+        let mut step =
+            |at: &mut ImportProgress, n: usize, write: &dyn Fn() -> Result<usize, StoreError>| {
+                if stop_after.is_some_and(|stop| at.chunk >= stop) {
+                    return Ok(());
+                }
+                at.changed += write()?;
+                self.durable()?;
+                at.chunk += 1;
+                at.done += n;
+                progress(*at);
+                Ok::<(), StoreError>(())
+            };
         for group in groups {
-            if stop_after.is_some_and(|n| at.chunk >= n) {
-                break;
-            }
-            at.changed += self.import_chunk(group)?;
-            self.durable()?;
-            at.chunk += 1;
-            at.done += group.len();
-            progress(at);
+            step(&mut at, group.len(), &|| self.import_chunk(group))?;
+        }
+        for group in user_groups {
+            step(&mut at, group.len(), &|| self.import_user_chunk(group))?;
         }
         Ok(at.changed)
     }

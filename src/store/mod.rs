@@ -62,6 +62,7 @@
 
 mod alerts;
 mod import;
+mod import_users;
 mod keys;
 mod migrate_outbox;
 mod notices;
@@ -92,7 +93,8 @@ use sled::transaction::{
 };
 use sled::Transactional;
 
-pub use import::{ImportProgress, IMPORT_CHUNK, MAX_TITLE_CHARS};
+pub use import::{ImportFile, ImportProgress, IMPORT_CHUNK, MAX_TITLE_CHARS};
+pub use import_users::ExportedUserFollow;
 pub use notices::{NoticeId, UserNotice};
 pub use schema::SCHEMA_VERSION;
 pub use stats::FollowCounts;

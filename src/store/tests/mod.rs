@@ -12,6 +12,7 @@ use tempfile::TempDir;
 
 mod digest;
 mod import;
+mod import_users;
 mod migration;
 mod outbox;
 mod pause;
