@@ -30,7 +30,7 @@ const ENTRIES: &[Entry] = &[
         name: "unfollow",
         example: "the-walking-dead",
         who: Some("Manage Channels"),
-        what: "stop following it here",
+        what: "stop following it here (a show, or a user: `user:moonfield`)",
     },
     Entry {
         name: "follow-user",
@@ -42,13 +42,13 @@ const ENTRIES: &[Entry] = &[
         name: "unfollow-user",
         example: "moonfield",
         who: Some("Manage Channels"),
-        what: "stop following that user here",
+        what: "stop following that user here (as /unfollow user:moonfield)",
     },
     Entry {
         name: "pause",
         example: "the-walking-dead",
         who: Some("Manage Channels"),
-        what: "stop posting it here for now, without forgetting it",
+        what: "stop posting it (a show or a user) here for now, without forgetting it",
     },
     Entry {
         name: "resume",
@@ -66,7 +66,7 @@ const ENTRIES: &[Entry] = &[
         name: "activity",
         example: "the-walking-dead since:2h",
         who: None,
-        what: "a show's recent activity, on demand",
+        what: "a show's recent activity, on demand (or a public user's: `user:moonfield`)",
     },
     Entry {
         name: "alerts",
