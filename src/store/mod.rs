@@ -8,7 +8,10 @@
 //! `subs` (follow, pause, resume, unfollow, listings), `alerts` (each
 //! server's alerts channel), `poll` (the poller's reads and
 //! commits, dedupe keys), `outbox` (delivery, in-flight markers, quarantine,
-//! disabling a channel), `import` (export/import) and `stats` (read-only
+//! disabling a channel), `import` (export/import; reading a file in
+//! `import_parse`, user follows in `import_users`), `users` and
+//! `user_pause` (user follows), `notices` (disabled user follows to tell)
+//! and `stats` (read-only
 //! figures for the metrics).
 //!
 //! # Layout
@@ -62,6 +65,7 @@
 
 mod alerts;
 mod import;
+mod import_parse;
 mod import_users;
 mod keys;
 mod migrate_outbox;
