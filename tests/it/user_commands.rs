@@ -326,3 +326,70 @@ async fn a_user_turning_private_is_told_once_in_the_alerts_channel_when_set() {
         "not in the channel too"
     );
 }
+
+/// `trakt-herald export` then `import` (the built binary) carry user follows.
+#[test]
+fn the_cli_exports_and_imports_user_follows() {
+    use std::process::Command;
+    use trakt_herald::ids::UserId;
+    use trakt_herald::store::{NewUserFollow, Profile, Store};
+    use trakt_herald::trakt::v2::UserSlug;
+    use trakt_herald::trakt::{ActionSet, TraktTime};
+
+    let bin = env!("CARGO_BIN_EXE_trakt-herald");
+    let run = |args: &[&str]| {
+        let out = Command::new(bin)
+            .args(args)
+            .env_remove("DISCORD_TOKEN")
+            .env_remove("TRAKT_API_KEY")
+            .output()
+            .expect("the binary runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let config = |name: &str| {
+        let path = dir.path().join(format!("{name}.toml"));
+        let store = dir.path().join(format!("{name}.sled"));
+        let text = format!("[storage]\npath = \"{}\"\ncache_mb = 4\n", store.display());
+        std::fs::write(&path, text).expect("write config");
+        (path.to_string_lossy().into_owned(), store)
+    };
+    let (source_cfg, source) = config("source");
+    {
+        let store = Store::open(&source, 4).expect("open");
+        store
+            .follow_user(NewUserFollow {
+                guild: GuildId(10),
+                channel: ChannelId(20),
+                user: UserSlug("moonfield".into()),
+                profile: Profile {
+                    username: "moonfield".into(),
+                    name: Some("Mira Okafor".into()),
+                    avatar: None,
+                },
+                actions: ActionSet::parse("seen,rating").expect("actions"),
+                show: None,
+                created_by: UserId(5),
+                now: 1_700_000_000,
+                start_watermark: Some(TraktTime(1_700_000_000)),
+                max_per_guild: 50,
+            })
+            .expect("follow");
+        store.flush().expect("flush");
+    }
+    let exported = run(&["export", "--config", &source_cfg]);
+    assert!(exported.contains("\"user\": \"moonfield\""), "{exported}");
+    let file = dir.path().join("follows.json");
+    std::fs::write(&file, &exported).expect("write");
+    let (target_cfg, _) = config("target");
+    let file = file.to_string_lossy().into_owned();
+    for _ in 0..2 {
+        run(&["import", &file, "--config", &target_cfg]);
+    }
+    assert_eq!(run(&["export", "--config", &target_cfg]), exported);
+}
