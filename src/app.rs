@@ -223,11 +223,11 @@ pub fn import(
 ) -> anyhow::Result<usize> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let subs =
-        Store::parse_import(&text).with_context(|| format!("{} is not valid", file.display()))?;
+    let parsed = Store::parse_import_file(&text)
+        .with_context(|| format!("{} is not valid", file.display()))?;
     drop(text);
     let store = Store::open(&config.storage.path, config.storage.cache_mb)?;
-    let n = store.import_with(subs, chunk, progress)?;
+    let n = store.import_file(parsed, chunk, progress)?;
     store.flush()?;
     Ok(n)
 }

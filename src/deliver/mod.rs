@@ -11,7 +11,8 @@
 //! - `digest`: which entries the channel's next message holds (bursts folded).
 //! - `window`: which entries wait for their follow's digest window (pure).
 //! - `alert`: the one alert in the server's alerts channel when a channel is disabled.
-//! - `notice`: the alerts about a show (failing for over an hour, gone, working again).
+//! - `notice`: the queued alerts (a show failing for over an hour, gone, working again;
+//!   a user follow disabled by its profile), posted once each (`user_notice` for the latter).
 //!
 //! Exactly once, as a channel sees it: before a send, the batch (entry ids and a
 //! nonce derived from them) is recorded as the channel's in-flight message; the
@@ -36,6 +37,7 @@ mod notice;
 pub mod profile;
 pub mod readback;
 mod supervisor;
+mod user_notice;
 mod window;
 
 use std::collections::HashMap;

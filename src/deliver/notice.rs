@@ -1,5 +1,7 @@
-//! The show alerts (`crate::store::Notice`, queued by the poller): once a
-//! second this task posts every queued notice, then drops it. Per server
+//! The queued alerts (`crate::store::Queued`): once a second this task posts
+//! every queued notice, then drops it. A disabled user follow is told by
+//! `user_notice`; an alert about a show (`crate::store::Notice`, queued by
+//! the poller) goes, per server
 //! following the show: one message in its alerts channel (`/alerts`) naming
 //! the channels that actively follow it, or, without an alerts channel, one
 //! in each of those channels (the bot can still post there: their follows are
@@ -16,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use super::{alert, Shared};
 use crate::format::notice::show_notice;
 use crate::ids::{ChannelId, GuildId};
-use crate::store::{Notice, StoreError, Subscription};
+use crate::store::{Notice, Queued, StoreError, Subscription};
 
 /// How often the queue is looked at.
 const TICK: Duration = Duration::from_secs(1);
@@ -76,7 +78,13 @@ pub(super) async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
             if cancel.is_cancelled() {
                 return;
             }
-            if let Err(e) = post(&shared, id, &notice, &cancel).await {
+            let posted = match &notice {
+                Queued::Show(notice) => post(&shared, id, notice, &cancel).await,
+                Queued::UserDisabled(n) => super::user_notice::tell(&shared, id, n, &cancel)
+                    .await
+                    .map(|_| ()),
+            };
+            if let Err(e) = posted {
                 tracing::warn!(error = %e, "delivery: cannot prepare an alert");
             }
             if cancel.is_cancelled() {

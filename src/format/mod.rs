@@ -20,6 +20,7 @@ mod pack;
 pub mod ping;
 mod render;
 mod text;
+pub mod user_notice;
 
 pub use embed::{Embed, EmbedAuthor, EmbedField, EmbedFooter, EmbedMedia};
 pub use links::{clean_url, is_real_image};

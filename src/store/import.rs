@@ -1,38 +1,21 @@
-//! Export and import: the format is a JSON array of [`Subscription`]s.
-//! Parsing with line numbers and validation are pure; `Store::export` and
-//! `Store::import` read and write the store.
+//! Export and import: the format is a JSON array of [`Subscription`]s and
+//! user follows (`import_users`: an element with a `user` field; a file
+//! without any, as older builds wrote, is still valid). Parsing with line
+//! numbers and validation are pure; `Store::export_json` and
+//! `Store::import_file` read and write the store.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde_json::value::RawValue;
-
+pub use super::import_parse::{parse, parse_file};
+pub use super::import_users::ImportFile;
+use super::import_users::{check_users, user_chunks, Element};
 use super::types::{StoreError, Subscription};
-use super::{sub_at, Plan, Store, TreeId};
+use super::{sub_at, Plan, Store, TreeId, UserSub};
 use crate::ids::{ChannelId, GuildId};
 use crate::trakt::ShowRef;
 
 /// Longest title accepted on import (Discord embed titles stop at 256).
 pub const MAX_TITLE_CHARS: usize = 256;
-
-/// Parse an export: a JSON array of subscriptions. Errors name the line.
-pub fn parse(text: &str) -> Result<Vec<Subscription>, StoreError> {
-    let raws: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| json_error(&e, 1, 1))?;
-    let mut subs = Vec::with_capacity(raws.len());
-    let index = Lines::new(text);
-    let mut lines = Vec::with_capacity(raws.len());
-    for raw in raws {
-        let (line, column) = index.position_of(raw.get());
-        let sub: Subscription =
-            serde_json::from_str(raw.get()).map_err(|e| json_error(&e, line, column))?;
-        subs.push(sub);
-        lines.push(line);
-    }
-    check_all(&subs).map_err(|(index, reason)| StoreError::Import {
-        line: lines.get(index).copied().unwrap_or(1),
-        reason,
-    })?;
-    Ok(subs)
-}
 
 /// Check every subscription and the set as a whole: `Err((index, reason))`
 /// names the first bad one (0-based).
@@ -103,55 +86,6 @@ pub fn clean_title(title: &str, show: &ShowRef) -> String {
     title.chars().take(MAX_TITLE_CHARS).collect()
 }
 
-/// Where each line of an import text starts, for naming the line of an error.
-struct Lines<'a> {
-    text: &'a str,
-    /// Byte offset of every `\n`, in order.
-    newlines: Vec<usize>,
-}
-
-impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Self {
-        Lines {
-            text,
-            newlines: text.match_indices('\n').map(|(i, _)| i).collect(),
-        }
-    }
-
-    /// Line and column (1-based, in bytes) where `part`, a slice of the text,
-    /// starts. A binary search: counting newlines from the start for every
-    /// element made parsing a 100 000-element export quadratic (minutes).
-    fn position_of(&self, part: &str) -> (usize, usize) {
-        let offset = (part.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
-        if offset > self.text.len() {
-            return (1, 1);
-        }
-        let before = self.newlines.partition_point(|&nl| nl < offset);
-        let column = match before.checked_sub(1) {
-            Some(last) => offset - self.newlines[last] - 1,
-            None => offset,
-        };
-        (before + 1, column + 1)
-    }
-}
-
-/// A serde error inside an element that starts at (`line`, `column`) of the whole text.
-fn json_error(e: &serde_json::Error, line: usize, column: usize) -> StoreError {
-    let text = e.to_string();
-    let message = text
-        .rsplit_once(" at line ")
-        .map_or(text.as_str(), |(message, _)| message);
-    let (at_line, at_column) = if e.line() <= 1 {
-        (line, column + e.column().saturating_sub(1))
-    } else {
-        (line + e.line() - 1, e.column())
-    };
-    StoreError::Import {
-        line: at_line,
-        reason: format!("{message} (column {at_column})"),
-    }
-}
-
 impl Store {
     /// Every subscription, ordered by guild, channel, show.
     pub fn export(&self) -> Result<Vec<Subscription>, StoreError> {
@@ -165,10 +99,32 @@ impl Store {
         Ok(out)
     }
 
-    /// [`export`](Self::export) as a pretty JSON array (the import format).
+    /// [`export`](Self::export), then every user follow, as a pretty JSON
+    /// array (the import format).
     pub fn export_json(&self) -> Result<String, StoreError> {
-        let subs = self.export()?;
-        serde_json::to_string_pretty(&subs).map_err(|e| super::corrupt("export", e))
+        let mut all: Vec<Element> = self.export()?.into_iter().map(Element::Show).collect();
+        let users = self.export_user_follows()?.into_iter();
+        all.extend(users.map(|u| Element::User(u.into())));
+        serde_json::to_string_pretty(&all).map_err(|e| super::corrupt("export", e))
+    }
+
+    /// Parse an export of both kinds ([`parse_file`]).
+    pub fn parse_import_file(text: &str) -> Result<ImportFile, StoreError> {
+        parse_file(text)
+    }
+
+    /// [`import_with`](Self::import_with) of a whole file: the show
+    /// subscriptions, then the user follows (chunks of about `chunk`, never
+    /// splitting a user; see `Store::import_user_chunk` for what each does).
+    /// Everything is validated first; the same contract: idempotent,
+    /// resumable, equal to a one-shot import. Returns the changes of both.
+    pub fn import_file(
+        &self,
+        file: ImportFile,
+        chunk: usize,
+        mut progress: impl FnMut(ImportProgress),
+    ) -> Result<usize, StoreError> {
+        self.import_chunks(file.subs, file.users, chunk, None, &mut progress)
     }
 
     /// Parse an export. Malformed JSON, unknown fields, an invalid show or action
@@ -210,7 +166,7 @@ impl Store {
         chunk: usize,
         mut progress: impl FnMut(ImportProgress),
     ) -> Result<usize, StoreError> {
-        self.import_chunks(subs, chunk, None, &mut progress)
+        self.import_chunks(subs, Vec::new(), chunk, None, &mut progress)
     }
 
     /// [`import_with`](Self::import_with) that writes only `stop_after`
@@ -222,38 +178,64 @@ impl Store {
         chunk: usize,
         stop_after: Option<usize>,
     ) -> Result<usize, StoreError> {
-        self.import_chunks(subs, chunk, stop_after, &mut |_| {})
+        self.import_chunks(subs, Vec::new(), chunk, stop_after, &mut |_| {})
+    }
+
+    /// [`import_file`](Self::import_file) that writes only `stop_after`
+    /// chunks, as a crash would (tests).
+    #[cfg(test)]
+    pub(super) fn import_file_in_chunks(
+        &self,
+        file: ImportFile,
+        chunk: usize,
+        stop_after: Option<usize>,
+    ) -> Result<usize, StoreError> {
+        self.import_chunks(file.subs, file.users, chunk, stop_after, &mut |_| {})
     }
 
     fn import_chunks(
         &self,
         mut subs: Vec<Subscription>,
+        mut users: Vec<UserSub>,
         chunk: usize,
         stop_after: Option<usize>,
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<usize, StoreError> {
-        check_all(&subs).map_err(|(index, reason)| StoreError::InvalidSubscription {
+        let invalid = |index: usize, reason| StoreError::InvalidSubscription {
             index: index + 1,
             reason,
-        })?;
+        };
+        check_all(&subs).map_err(|(index, reason)| invalid(index, reason))?;
+        check_users(&subs, &users)
+            .map_err(|(index, reason)| invalid(subs.len() + index, reason))?;
         subs.sort_by(|a, b| (&a.show, a.channel).cmp(&(&b.show, b.channel)));
+        users.sort_by(|a, b| (&a.user, a.channel).cmp(&(&b.user, b.channel)));
         let groups: Vec<&[Subscription]> = show_chunks(&subs, chunk.max(1)).collect();
+        let user_groups = user_chunks(&users, chunk);
         let mut at = ImportProgress {
             chunk: 0,
-            chunks: groups.len(),
+            chunks: groups.len() + user_groups.len(),
             done: 0,
-            total: subs.len(),
+            total: subs.len() + users.len(),
             changed: 0,
         };
+        let mut step =
+            |at: &mut ImportProgress, n: usize, write: &dyn Fn() -> Result<usize, StoreError>| {
+                if stop_after.is_some_and(|stop| at.chunk >= stop) {
+                    return Ok(());
+                }
+                at.changed += write()?;
+                self.durable()?;
+                at.chunk += 1;
+                at.done += n;
+                progress(*at);
+                Ok::<(), StoreError>(())
+            };
         for group in groups {
-            if stop_after.is_some_and(|n| at.chunk >= n) {
-                break;
-            }
-            at.changed += self.import_chunk(group)?;
-            self.durable()?;
-            at.chunk += 1;
-            at.done += group.len();
-            progress(at);
+            step(&mut at, group.len(), &|| self.import_chunk(group))?;
+        }
+        for group in user_groups {
+            step(&mut at, group.len(), &|| self.import_user_chunk(group))?;
         }
         Ok(at.changed)
     }

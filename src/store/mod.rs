@@ -8,7 +8,10 @@
 //! `subs` (follow, pause, resume, unfollow, listings), `alerts` (each
 //! server's alerts channel), `poll` (the poller's reads and
 //! commits, dedupe keys), `outbox` (delivery, in-flight markers, quarantine,
-//! disabling a channel), `import` (export/import) and `stats` (read-only
+//! disabling a channel), `import` (export/import; reading a file in
+//! `import_parse`, user follows in `import_users`), `users` and
+//! `user_pause` (user follows), `notices` (disabled user follows to tell)
+//! and `stats` (read-only
 //! figures for the metrics).
 //!
 //! # Layout
@@ -67,6 +70,8 @@
 mod alerts;
 mod forum;
 mod import;
+mod import_parse;
+mod import_users;
 mod keys;
 mod migrate_outbox;
 mod notices;
@@ -79,6 +84,8 @@ mod status;
 mod status_types;
 mod subs;
 mod types;
+mod user_notices;
+mod user_pause;
 mod user_types;
 mod users;
 
@@ -99,7 +106,9 @@ use sled::transaction::{
 use sled::Transactional;
 
 pub use forum::{ForumChannel, ForumPost};
-pub use import::{ImportProgress, IMPORT_CHUNK, MAX_TITLE_CHARS};
+pub use import::{ImportFile, ImportProgress, IMPORT_CHUNK, MAX_TITLE_CHARS};
+pub use import_users::ExportedUserFollow;
+pub use notices::Queued;
 pub use schema::SCHEMA_VERSION;
 pub use stats::FollowCounts;
 pub use status_types::{
@@ -110,6 +119,7 @@ pub use types::{
     CommitStats, Delivery, DisableStats, Feed, FollowOutcome, InFlight, NewFollow, OutboxEntry,
     PollCommit, PollItem, ShowFollowers, ShowState, StoreError, SubState, Subscription, V2Marks,
 };
+pub use user_notices::UserNotice;
 pub use user_types::{
     CollectedCounts, NewUserFollow, Profile, ShowFilter, UserCommit, UserFollowers, UserItem,
     UserMarks, UserState, UserSub,

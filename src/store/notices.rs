@@ -1,18 +1,29 @@
-//! Show alerts waiting to be posted (the `notices` tree, a new tree: no
-//! migration): a failed poll records the show's failure run
-//! ([`PollError`]) and, once per run, queues a [`Notice`] in the same write
-//! (failing for over an hour, or gone from Trakt); the commit that ends an
-//! alerted run queues its recovery notice inside its transaction. Delivery
-//! posts each notice and then drops it, so a crash in between posts it again
-//! rather than never.
+//! Alerts waiting to be posted (the `notices` tree, a new tree: no
+//! migration), each a [`Queued`]. A failed poll records the show's failure
+//! run ([`PollError`]) and, once per run, queues a [`Notice`] in the same
+//! write (failing for over an hour, or gone from Trakt); the commit that ends
+//! an alerted run queues its recovery notice inside its transaction; the
+//! disabling of a user follow (profile private, deleted or locked) queues a
+//! [`UserNotice`] in its write. Delivery posts each and then drops it, so a
+//! crash in between posts it again (same nonce) rather than never.
 
 use std::collections::HashSet;
 
+use super::UserNotice;
 use super::{
     abort, decode, encode, keys, Notice, NoticeKind, Plan, PollCommit, PollError, ShowState, Store,
     StoreError, Subscription, TreeId, Tx, TxResult,
 };
 use crate::trakt::ShowRef;
+
+/// One alert in the queue.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Queued {
+    /// About a followed show (failing, gone, working again).
+    Show(Notice),
+    /// A user follow the bot disabled.
+    UserDisabled(UserNotice),
+}
 
 impl Store {
     /// Record a failed poll of `show` at `now` with `message` (`gone`:
@@ -40,20 +51,25 @@ impl Store {
         let mut plan = Plan::default();
         plan.put(TreeId::Shows, keys::show(show), &state)?;
         if let Some(kind) = kind {
-            let notice = Notice {
+            let notice = Queued::Show(Notice {
                 show: show.clone(),
                 kind,
                 at: now,
-            };
-            let id = self.db.generate_id()?;
-            plan.put(TreeId::Notices, id.to_be_bytes().to_vec(), &notice)?;
+            });
+            self.plan_notice(&mut plan, &notice)?;
         }
         self.apply(&plan)?;
         Ok(state.failures)
     }
 
+    /// Stage `notice`, to be written with what caused it.
+    pub(super) fn plan_notice(&self, plan: &mut Plan, notice: &Queued) -> Result<(), StoreError> {
+        let id = self.db.generate_id()?;
+        plan.put(TreeId::Notices, id.to_be_bytes().to_vec(), notice)
+    }
+
     /// Every queued notice, oldest first, with its id.
-    pub fn pending_notices(&self) -> Result<Vec<(u64, Notice)>, StoreError> {
+    pub fn pending_notices(&self) -> Result<Vec<(u64, Queued)>, StoreError> {
         let mut out = Vec::new();
         for item in self.tree(TreeId::Notices).iter() {
             let (key, value) = item?;
@@ -129,11 +145,11 @@ pub(super) fn end_failure_runs(
         if run.alerted {
             let notices = tx.tree(TreeId::Notices);
             let id = notices.generate_id()?;
-            let notice = Notice {
+            let notice = Queued::Show(Notice {
                 show: show.clone(),
                 kind: NoticeKind::Recovered { since: run.since },
                 at: c.now,
-            };
+            });
             notices.insert(&id.to_be_bytes()[..], encode(&notice).map_err(abort)?)?;
         }
     }

@@ -21,7 +21,7 @@ fn user_sub_at(bytes: &[u8]) -> Result<UserSub, StoreError> {
 }
 
 impl Store {
-    fn get_user_sub(
+    pub(super) fn get_user_sub(
         &self,
         user: &UserSlug,
         channel: ChannelId,
@@ -33,7 +33,7 @@ impl Store {
     }
 
     /// Every user follow of `user` (any state), in channel order.
-    fn user_subs_of(&self, user: &UserSlug) -> Result<Vec<UserSub>, StoreError> {
+    pub(super) fn user_subs_of(&self, user: &UserSlug) -> Result<Vec<UserSub>, StoreError> {
         let mut out = Vec::new();
         for value in self
             .tree(TreeId::UserSubs)
@@ -229,7 +229,8 @@ impl Store {
 
     /// The user's profile turned private or disappeared: every active follow
     /// of the user becomes `Disabled { reason, since: now }` and its pending
-    /// posts are dropped. Returns the follows disabled. One transaction.
+    /// posts are dropped, and a notice is recorded for each (told once, by
+    /// delivery: `notices`). Returns the follows disabled. One transaction.
     pub fn disable_user(
         &self,
         user: &UserSlug,
@@ -252,6 +253,10 @@ impl Store {
                 ..sub
             };
             plan.put(TreeId::UserSubs, keys::user_sub(user, sub.channel), &sub)?;
+            self.plan_notice(
+                &mut plan,
+                &super::Queued::UserDisabled(super::UserNotice::of(&sub, reason, now)),
+            )?;
             let dropped =
                 self.plan_drop_entries(&mut plan, sub.channel, |e| e.user.as_ref() == Some(user))?;
             logs.push((sub.channel, dropped));

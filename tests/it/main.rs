@@ -40,6 +40,7 @@ mod v2_commands;
 
 mod pings;
 mod trakt_v2_schema;
+mod user_commands;
 mod v2_crash;
 mod v2_failures;
 mod v2_polling;

@@ -1,7 +1,8 @@
-//! `/activity`: recent Trakt activity for a show, over a window given in
-//! humantime (`since`, at most 30 days), measured on Trakt's clock. The v1
-//! path and the reply (the same embeds as notifications, newest first) are
-//! here; what v2 gathers is in `activity_v2`.
+//! `/activity`: recent Trakt activity for a show, or a Trakt user (`user`,
+//! exclusive with `show`), over a window given in humantime (`since`, at
+//! most 30 days), measured on Trakt's clock. The v1 path and the reply (the
+//! same embeds as notifications, newest first) are here; what v2 gathers is
+//! in `activity_v2`, a user's activity in `activity_user`.
 
 use std::time::Duration;
 
@@ -38,19 +39,28 @@ pub fn parse_since(input: Option<&str>) -> Result<Duration, CommandError> {
     Ok(d)
 }
 
-/// Show recent Trakt activity for a show.
+/// Show recent Trakt activity for a show or a Trakt user.
 #[poise::command(slash_command, guild_only)]
 pub async fn activity(
     ctx: Context<'_>,
     #[description = "Slug (the-walking-dead) or TVDB id (153021); on Trakt API v2 also a Trakt address or IMDb id"]
-    show: String,
+    show: Option<String>,
     #[description = "Comma list of actions (default: all)"] actions: Option<String>,
     #[description = "How far back, e.g. 30m, 2h, 3days (default: 1day)"] since: Option<String>,
     #[description = "Fold bursts into digests, as notifications do (default: true)"] digest: Option<
         bool,
     >,
+    #[description = "Instead of a show: a Trakt username or profile address (Trakt API v2)"]
+    user: Option<String>,
 ) -> Result<(), CommandError> {
     let digest = digest.unwrap_or(true);
+    let show = match one_of(show, user)? {
+        Asked::Show(show) => show,
+        Asked::User(user) => {
+            let (actions, since) = (actions.as_deref(), since.as_deref());
+            return super::activity_user::activity(ctx, &user, actions, since, digest).await;
+        }
+    };
     match &ctx.data().source {
         Source::V1(client) => {
             let show = parse_v1_show(&show)?;
@@ -69,6 +79,28 @@ pub async fn activity(
 
 /// `/activity`'s `since` and `digest`.
 pub(super) type Span = (Duration, bool);
+
+/// What `/activity` was asked about.
+#[derive(Debug, PartialEq, Eq)]
+enum Asked {
+    Show(String),
+    User(String),
+}
+
+/// Exactly one of `show` and `user` (blank counts as not given).
+fn one_of(show: Option<String>, user: Option<String>) -> Result<Asked, CommandError> {
+    let given = |o: Option<String>| o.filter(|s| !s.trim().is_empty());
+    match (given(show), given(user)) {
+        (Some(show), None) => Ok(Asked::Show(show)),
+        (None, Some(user)) => Ok(Asked::User(user)),
+        (Some(_), Some(_)) => Err(CommandError::user(
+            "Give either a `show` or a `user`, not both: /activity shows one of them.",
+        )),
+        (None, None) => Err(CommandError::user(
+            "Give a `show` (e.g. `the-walking-dead`) or a Trakt `user` (e.g. `justin`).",
+        )),
+    }
+}
 
 async fn activity_v1(
     ctx: Context<'_>,
@@ -166,6 +198,23 @@ pub(super) async fn reply(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_show_or_a_user_but_not_both_nor_neither() {
+        let s = |v: &str| Some(v.to_owned());
+        assert_eq!(
+            one_of(s("lost"), None).ok(),
+            Some(Asked::Show("lost".into()))
+        );
+        assert_eq!(
+            one_of(s(" "), s("justin")).ok(),
+            Some(Asked::User("justin".into()))
+        );
+        let both = one_of(s("lost"), s("justin")).err().map(|e| e.to_string());
+        assert!(both.is_some_and(|e| e.contains("not both")));
+        let neither = one_of(None, s("")).err().map(|e| e.to_string());
+        assert!(neither.is_some_and(|e| e.contains("`show`") && e.contains("`user`")));
+    }
 
     #[test]
     fn since_forms() {

@@ -65,6 +65,17 @@ pub async fn unfollow_user(
 ) -> Result<(), CommandError> {
     let (_, channel, _) = ids(ctx)?;
     let slug = parse_user(&user)?;
+    unfollow_in(ctx, channel, slug, "this channel").await
+}
+
+/// Stop `channel` following `slug` (`/unfollow-user`, and `/unfollow` on a
+/// user follow): one code path, one public confirmation.
+pub(super) async fn unfollow_in(
+    ctx: Context<'_>,
+    channel: crate::ids::ChannelId,
+    slug: UserSlug,
+    place: &str,
+) -> Result<(), CommandError> {
     let wanted = slug.clone();
     let gone = ctx
         .data()
@@ -78,13 +89,15 @@ pub async fn unfollow_user(
     match gone {
         Some(sub) => {
             let text = format!(
-                "👤 This channel no longer follows {} on Trakt.",
+                "👤 {} no longer follows {} on Trakt.",
+                super::target::capitalized(place),
                 name_of(&sub.profile, &sub.user)
             );
             reply_public(ctx, false, CreateReply::default().content(text)).await
         }
         None => Err(CommandError::User(format!(
-            "This channel does not follow the Trakt user `{slug}`. /follows lists what it follows."
+            "{} does not follow the Trakt user `{slug}`. /follows lists what it follows.",
+            super::target::capitalized(place)
         ))),
     }
 }
@@ -111,8 +124,14 @@ async fn autocomplete_followed_user(
 }
 
 /// The followed users matching what was typed (slug, username or display
-/// name, case-insensitive) as (label, slug), labelled as users; at most 25.
-fn user_choices(follows: &[UserSub], typed: &str) -> Vec<(String, String)> {
+/// name, case-insensitive) as (label, value), labelled as users, the value
+/// `user:<slug>` (see `kinds`); at most 25.
+pub(super) fn user_choices(follows: &[UserSub], typed: &str) -> Vec<(String, String)> {
+    let typed = typed.trim();
+    let typed = typed
+        .get(..super::kinds::USER_PREFIX.len())
+        .filter(|p| p.eq_ignore_ascii_case(super::kinds::USER_PREFIX))
+        .map_or(typed, |p| &typed[p.len()..]);
     let needle = typed.trim().to_lowercase();
     follows
         .iter()
@@ -130,11 +149,11 @@ fn user_choices(follows: &[UserSub], typed: &str) -> Vec<(String, String)> {
         .take(25)
         .map(|f| {
             let shown = f.profile.name.as_deref().unwrap_or(&f.profile.username);
-            let label: String = format!("👤 user {shown} ({})", f.user)
+            let label: String = format!("user · {shown} ({})", f.user)
                 .chars()
                 .take(100)
                 .collect();
-            (label, f.user.0.clone())
+            (label, format!("{}{}", super::kinds::USER_PREFIX, f.user))
         })
         .collect()
 }
@@ -219,6 +238,11 @@ async fn follow(
 /// What was typed as a Trakt user: a username (its slug) or a profile address.
 pub(super) fn parse_user(input: &str) -> Result<UserSlug, CommandError> {
     let s = input.trim().trim_start_matches('@');
+    // The value of an autocomplete choice (`kinds`).
+    let s = s
+        .get(..super::kinds::USER_PREFIX.len())
+        .filter(|p| p.eq_ignore_ascii_case(super::kinds::USER_PREFIX))
+        .map_or(s, |p| &s[p.len()..]);
     let s = match s.find("trakt.tv/users/") {
         Some(at) => {
             let rest = &s[at + "trakt.tv/users/".len()..];
@@ -272,7 +296,7 @@ pub(super) fn plan_user_actions(asked: ActionSet) -> Result<UserActions, Command
 }
 
 /// A failed profile read, as the moderator should read it (privately).
-fn profile_error(slug: &UserSlug, e: V2Error) -> CommandError {
+pub(super) fn profile_error(slug: &UserSlug, e: V2Error) -> CommandError {
     match e {
         V2Error::PrivateUser => private(slug),
         V2Error::NotFound => CommandError::User(format!(
@@ -292,7 +316,7 @@ fn private(slug: &UserSlug) -> CommandError {
 }
 
 /// The profile, refused when it is private or deleted.
-fn check_profile(slug: &UserSlug, p: &UserProfile) -> Result<Profile, CommandError> {
+pub(super) fn check_profile(slug: &UserSlug, p: &UserProfile) -> Result<Profile, CommandError> {
     if p.user.private {
         return Err(private(slug));
     }
@@ -309,7 +333,7 @@ fn check_profile(slug: &UserSlug, p: &UserProfile) -> Result<Profile, CommandErr
 }
 
 /// "**Mira Okafor** (`moonfield`)", escaped.
-fn name_of(p: &Profile, slug: &UserSlug) -> String {
+pub(super) fn name_of(p: &Profile, slug: &UserSlug) -> String {
     let shown = p.name.as_deref().unwrap_or(&p.username);
     format!("**{}** (`{slug}`)", format::escape_markdown(shown))
 }
@@ -353,7 +377,7 @@ pub(super) fn follows_line(s: &UserSub) -> String {
         SubState::Active => "active".to_owned(),
         SubState::Paused { since } => format!("paused since <t:{since}:R>"),
         SubState::Disabled { reason, since } => format!(
-            "⚠️ disabled since <t:{since}:R>: {reason}. /follow-user again once the profile is public"
+            "⚠️ disabled since <t:{since}:R>: {reason}. /resume it (or /follow-user again) once the profile is public"
         ),
     };
     let about = s
@@ -377,6 +401,7 @@ mod tests {
         let ok = |s: &str| parse_user(s).map(|u| u.0).ok();
         assert_eq!(ok("moonfield").as_deref(), Some("moonfield"));
         assert_eq!(ok("  @Justin ").as_deref(), Some("justin"));
+        assert_eq!(ok("user:justin").as_deref(), Some("justin"));
         assert_eq!(
             ok("https://trakt.tv/users/justin").as_deref(),
             Some("justin")
@@ -428,8 +453,8 @@ mod tests {
         assert_eq!(
             user_choices(&follows, "mira"),
             [(
-                "👤 user Mira Okafor (moonfield)".to_owned(),
-                "moonfield".to_owned()
+                "user · Mira Okafor (moonfield)".to_owned(),
+                "user:moonfield".to_owned()
             )]
         );
         assert_eq!(user_choices(&follows, "").len(), 2);

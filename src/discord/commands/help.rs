@@ -34,7 +34,7 @@ const ENTRIES: &[Entry] = &[
         name: "unfollow",
         example: "the-walking-dead channel:#tv",
         who: Some("Manage Channels"),
-        what: "stop following it",
+        what: "stop following it here (a show, or a user: `user:moonfield`)",
     },
     Entry {
         name: "follow-user",
@@ -46,13 +46,13 @@ const ENTRIES: &[Entry] = &[
         name: "unfollow-user",
         example: "moonfield",
         who: Some("Manage Channels"),
-        what: "stop following that user",
+        what: "stop following that user here (as /unfollow user:moonfield)",
     },
     Entry {
         name: "pause",
         example: "the-walking-dead channel:#tv",
         who: Some("Manage Channels"),
-        what: "stop posting it for now, without forgetting it",
+        what: "stop posting it (a show or a user) here for now, without forgetting it",
     },
     Entry {
         name: "resume",
@@ -76,7 +76,7 @@ const ENTRIES: &[Entry] = &[
         name: "activity",
         example: "the-walking-dead since:2h",
         who: None,
-        what: "a show's recent activity, on demand",
+        what: "a show's recent activity, on demand (or a public user's: `user:moonfield`)",
     },
     Entry {
         name: "alerts",

@@ -10,6 +10,7 @@
 
 mod activity;
 mod activity_digest;
+mod activity_user;
 mod activity_v2;
 mod alerts;
 mod complete;
@@ -19,6 +20,7 @@ mod follow_v2;
 mod follows;
 mod forum_follow;
 mod help;
+mod kinds;
 mod matching;
 mod pause;
 mod resume;

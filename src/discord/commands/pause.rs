@@ -1,19 +1,23 @@
-//! `/pause`: a moderator stops a follow of this channel for now, without
-//! deleting it: it is neither polled nor posted, and its pending posts are
-//! dropped. `/resume` starts it again. `follow` autocompletes from the
-//! channel's follows, as `/unfollow` does.
+//! `/pause`: a moderator stops a follow of this channel (a show or a Trakt
+//! user) for now, without deleting it: it is neither polled nor posted, and
+//! its pending posts are dropped. `/resume` starts it again. `follow`
+//! autocompletes from the channel's follows of both kinds, as `/unfollow`
+//! does.
 
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
-use super::matching::{find_follow, handle};
+use super::follow_user::name_of;
+use super::kinds::{pick, Picked};
+use super::matching::handle;
 use super::unfollow::autocomplete_followed;
 use super::{ids, CommandError, Context};
 use crate::clock::unix_now;
 use crate::format;
-use crate::store::{SubState, Subscription};
+use crate::ids::ChannelId;
+use crate::store::{SubState, Subscription, UserSub};
 
-/// Pause a follow of this channel (nothing is posted until /resume).
+/// Pause a follow (show or Trakt user) of this channel (nothing is posted until /resume).
 #[poise::command(
     slash_command,
     guild_only,
@@ -22,7 +26,7 @@ use crate::store::{SubState, Subscription};
 )]
 pub async fn pause(
     ctx: Context<'_>,
-    #[description = "A show this channel follows"]
+    #[description = "A show or Trakt user this channel follows"]
     #[autocomplete = "autocomplete_followed"]
     follow: String,
     #[description = "The channel whose follow it is (default: this channel)"]
@@ -33,9 +37,18 @@ pub async fn pause(
     let target = super::target::target(ctx, channel.as_ref());
     let (channel, place) = (target.channel, target.place());
     let store = &ctx.data().store;
-    let follows = store.blocking(move |s| s.channel_follows(channel)).await?;
-    let Some(before) = find_follow(&follows, &follow).cloned() else {
-        return Err(not_followed(&follow, &place));
+    let (shows, users) = store
+        .blocking(move |s| {
+            Ok((
+                s.channel_follows(channel)?,
+                s.channel_user_follows(channel)?,
+            ))
+        })
+        .await?;
+    let before = match pick(&shows, &users, &follow) {
+        Some(Picked::Show(sub)) => sub.clone(),
+        Some(Picked::User(u)) => return pause_user(ctx, channel, u.clone(), &follow, &place).await,
+        None => return Err(not_followed(&follow, &place)),
     };
     let target = before.show.clone();
     let now = unix_now();
@@ -56,11 +69,44 @@ pub async fn pause(
     Ok(())
 }
 
+/// `/pause` on a user follow.
+async fn pause_user(
+    ctx: Context<'_>,
+    channel: ChannelId,
+    before: UserSub,
+    typed: &str,
+    place: &str,
+) -> Result<(), CommandError> {
+    let user = before.user.clone();
+    let now = unix_now();
+    let after = ctx
+        .data()
+        .store
+        .blocking(move |s| {
+            let after = s.pause_user(channel, &user, now)?;
+            if after.is_some() {
+                s.flush()?;
+            }
+            Ok(after)
+        })
+        .await?;
+    let Some(after) = after else {
+        return Err(not_followed(typed, place));
+    };
+    let text = paused_state_text(&name_of(&after.profile, &after.user), &before.state, place);
+    ctx.send(CreateReply::default().content(text)).await?;
+    Ok(())
+}
+
 /// What `/pause` answers, from the subscription before and after; `place`
 /// is "this channel" or the channel's mention ([`super::target::Target::place`]).
 fn paused_text(before: &Subscription, after: &Subscription, place: &str) -> String {
-    let shown = shown(after);
-    match before.state {
+    paused_state_text(&shown(after), &before.state, place)
+}
+
+/// What `/pause` answers for the follow `shown`, whose state was `before`.
+fn paused_state_text(shown: &str, before: &SubState, place: &str) -> String {
+    match *before {
         SubState::Paused { since } => {
             format!("{shown} is already paused in {place} (since <t:{since}:R>). /resume starts it again.")
         }

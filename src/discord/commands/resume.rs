@@ -1,14 +1,21 @@
 //! `/resume`: a moderator starts a paused (or disabled) follow of this
-//! channel again, from Trakt's clock now: nothing from the pause is posted.
+//! channel again (a show or a Trakt user), from Trakt's clock now: nothing
+//! from the pause is posted. A user follow is resumed only while the
+//! profile is public: it is read once (its `Date` is the clock), and a
+//! private, deleted, unknown or locked profile gets `/follow-user`'s
+//! private answers, nothing changed.
 
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
-use super::matching::find_follow;
+use super::follow_user::{check_profile, name_of, profile_error};
+use super::kinds::{pick, Picked};
 use super::pause::{not_followed, shown};
 use super::unfollow::autocomplete_followed;
 use super::{ids, reply_public, with_deferral, CommandError, Context};
-use crate::store::SubState;
+use crate::ids::ChannelId;
+use crate::store::{SubState, UserSub};
+use crate::trakt::v2::V2Error;
 use crate::trakt::{ShowRef, Source, TraktTime};
 
 /// Resume a paused follow of this channel, from now on.
@@ -20,7 +27,7 @@ use crate::trakt::{ShowRef, Source, TraktTime};
 )]
 pub async fn resume(
     ctx: Context<'_>,
-    #[description = "A show this channel follows"]
+    #[description = "A show or Trakt user this channel follows"]
     #[autocomplete = "autocomplete_followed"]
     follow: String,
     #[description = "The channel whose follow it is (default: this channel)"]
@@ -31,12 +38,21 @@ pub async fn resume(
     let target = super::target::target(ctx, channel.as_ref());
     let (channel, place) = (target.channel, target.place());
     let data = ctx.data();
-    let follows = data
+    let (shows, users) = data
         .store
-        .blocking(move |s| s.channel_follows(channel))
+        .blocking(move |s| {
+            Ok((
+                s.channel_follows(channel)?,
+                s.channel_user_follows(channel)?,
+            ))
+        })
         .await?;
-    let Some(existing) = find_follow(&follows, &follow).cloned() else {
-        return Err(not_followed(&follow, &place));
+    let existing = match pick(&shows, &users, &follow) {
+        Some(Picked::Show(sub)) => sub.clone(),
+        Some(Picked::User(u)) => {
+            return resume_user(ctx, channel, u.clone(), &follow, &place).await
+        }
+        None => return Err(not_followed(&follow, &place)),
     };
     let show = existing.show.clone();
     if existing.state.is_active() {
@@ -63,6 +79,60 @@ pub async fn resume(
         return Err(not_followed(&follow, &place));
     };
     let text = resumed_text(&shown(&resumed), &existing.state, at.is_some(), &place);
+    reply_public(ctx, deferred, CreateReply::default().content(text)).await
+}
+
+/// `/resume` on a user follow.
+async fn resume_user(
+    ctx: Context<'_>,
+    channel: ChannelId,
+    existing: UserSub,
+    typed: &str,
+    place: &str,
+) -> Result<(), CommandError> {
+    let shown = name_of(&existing.profile, &existing.user);
+    if existing.state.is_active() {
+        let text = format!("{shown} is not paused in {place}: it is already posted.");
+        ctx.send(CreateReply::default().content(text).ephemeral(true))
+            .await?;
+        return Ok(());
+    }
+    let Source::V2(v2) = &ctx.data().source else {
+        return Err(CommandError::user(
+            "Following a Trakt user needs Trakt API v2 (trakt.api = \"v2\"); this bot reads v1.",
+        ));
+    };
+    let slug = existing.user.clone();
+    let (read, deferred) = with_deferral(ctx, v2.client.user_profile(&slug.0)).await?;
+    let at = match read {
+        Ok(fetched) => {
+            check_profile(&slug, &fetched.value)?;
+            fetched.meta.date.map(crate::trakt::v2::map::time)
+        }
+        Err(e @ (V2Error::PrivateUser | V2Error::NotFound | V2Error::Locked)) => {
+            return Err(profile_error(&slug, e))
+        }
+        Err(e) => {
+            tracing::warn!(user = %slug, error = %e, "/resume: cannot read Trakt's clock");
+            None
+        }
+    };
+    let resumed = ctx
+        .data()
+        .store
+        .blocking(move |s| {
+            let resumed = s.resume_user_from(channel, &slug, at)?;
+            s.flush()?;
+            Ok(resumed)
+        })
+        .await?;
+    if resumed.is_none() {
+        return Err(not_followed(typed, place));
+    }
+    let mut text = resumed_text(&shown, &SubState::Active, at.is_some(), place);
+    if let SubState::Disabled { reason, .. } = &existing.state {
+        text.push_str(&format!(" (It was disabled: {reason}.)"));
+    }
     reply_public(ctx, deferred, CreateReply::default().content(text)).await
 }
 

@@ -1,33 +1,25 @@
 //! `/unfollow`: a moderator stops this channel following a show, named by
-//! its slug, title, pasted address or stored form (`trakt:1393`) and matched
-//! against the channel's follows without asking Trakt; the show option
-//! autocompletes from the channel's follows.
+//! its slug, title, pasted address or stored form (`trakt:1393`), or a
+//! Trakt user (`kinds`: then it is `/unfollow-user`'s code path), matched
+//! against the channel's follows without asking Trakt; the option
+//! autocompletes from the channel's follows of both kinds.
 
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
-use super::matching::{find_follow, handle};
+use super::kinds::{pick, Picked};
+use super::matching::handle;
 use super::{ids, parse_show, CommandError, Context};
 use crate::format;
 use crate::store::Subscription;
 use crate::trakt::Source;
 
+/// A show or user follow of the channel (both kinds, labelled: `kinds`).
 pub(super) async fn autocomplete_followed(
     ctx: Context<'_>,
     partial: &str,
 ) -> serenity::CreateAutocompleteResponse {
-    // The follows of the channel the `channel` option names, if given.
-    let channel = super::target::autocomplete_channel(ctx);
-    let follows = ctx
-        .data()
-        .store
-        .blocking(move |s| s.channel_follows(channel))
-        .await
-        .unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "autocomplete: cannot read follows");
-            Vec::new()
-        });
-    serenity::CreateAutocompleteResponse::new().set_choices(follow_choices(&follows, partial))
+    super::kinds::autocomplete_any_follow(ctx, partial).await
 }
 
 /// Discord shows at most this many autocomplete choices.
@@ -35,10 +27,10 @@ const MAX_CHOICES: usize = 25;
 /// Discord's limit on a choice's name and value.
 const MAX_CHOICE_CHARS: usize = 100;
 
-/// The follows matching what the user typed (case-insensitive, slug or title):
-/// those that start with it first, then those that contain it, each group in
-/// the store's order; at most [`MAX_CHOICES`].
-fn follow_choices(follows: &[Subscription], typed: &str) -> Vec<serenity::AutocompleteChoice> {
+/// The show follows matching what the user typed (case-insensitive, slug or
+/// title) as (label, value): those that start with it first, then those
+/// that contain it, each group in the store's order; at most [`MAX_CHOICES`].
+pub(super) fn show_choices(follows: &[Subscription], typed: &str) -> Vec<(String, String)> {
     let typed = typed.trim().to_lowercase();
     let rank = |s: &Subscription| {
         let slug = handle(s);
@@ -67,12 +59,12 @@ fn follow_choices(follows: &[Subscription], typed: &str) -> Vec<serenity::Autoco
                 format!("{} ({slug})", s.title)
             };
             let label: String = label.chars().take(MAX_CHOICE_CHARS).collect();
-            serenity::AutocompleteChoice::new(label, slug)
+            (label, slug)
         })
         .collect()
 }
 
-/// Stop following a show in this channel.
+/// Stop following a show or a Trakt user in this channel.
 #[poise::command(
     slash_command,
     guild_only,
@@ -81,7 +73,7 @@ fn follow_choices(follows: &[Subscription], typed: &str) -> Vec<serenity::Autoco
 )]
 pub async fn unfollow(
     ctx: Context<'_>,
-    #[description = "A show this channel follows"]
+    #[description = "A show or Trakt user this channel follows"]
     #[autocomplete = "autocomplete_followed"]
     show: String,
     #[description = "The channel whose follow it is (default: this channel)"]
@@ -92,16 +84,28 @@ pub async fn unfollow(
     let target = super::target::target(ctx, channel.as_ref());
     let (channel, place) = (target.channel, target.place());
     let typed = show;
-    let wanted = typed.clone();
+    let (shows, users) = ctx
+        .data()
+        .store
+        .blocking(move |s| {
+            Ok((
+                s.channel_follows(channel)?,
+                s.channel_user_follows(channel)?,
+            ))
+        })
+        .await?;
+    let show = match pick(&shows, &users, &typed) {
+        Some(Picked::Show(sub)) => sub.show.clone(),
+        Some(Picked::User(u)) => {
+            return super::follow_user::unfollow_in(ctx, channel, u.user.clone(), &place).await
+        }
+        None => return Err(not_followed(&ctx.data().source, &typed, &place)),
+    };
     let removed = ctx
         .data()
         .store
         .blocking(move |s| {
-            let follows = s.channel_follows(channel)?;
-            let Some(sub) = find_follow(&follows, &wanted) else {
-                return Ok(None);
-            };
-            let removed = s.unfollow(channel, &sub.show)?;
+            let removed = s.unfollow(channel, &show)?;
             if removed.is_some() {
                 s.flush()?;
             }
@@ -172,11 +176,8 @@ mod tests {
         }
     }
 
-    fn values(choices: &[serenity::AutocompleteChoice]) -> Vec<String> {
-        choices
-            .iter()
-            .map(|c| serde_json::to_value(c).expect("json")["value"].to_string())
-            .collect()
+    fn values(choices: &[(String, String)]) -> Vec<String> {
+        choices.iter().map(|c| format!("{:?}", c.1)).collect()
     }
 
     #[test]
@@ -194,24 +195,20 @@ mod tests {
             sub("the-walking-dead", "The Walking Dead"),
             sub("lost", "lost"),
         ];
-        let got = follow_choices(&follows, " The ");
+        let got = show_choices(&follows, " The ");
         assert_eq!(
             values(&got),
             ["\"the-walking-dead\"", "\"fear-the-walking-dead\""]
         );
-        let names: Vec<String> = follow_choices(&follows, "lo")
+        let names: Vec<String> = show_choices(&follows, "lo")
             .iter()
-            .map(|c| serde_json::to_value(c).expect("json")["name"].to_string())
+            .map(|c| format!("{:?}", c.0))
             .collect();
         assert_eq!(names, ["\"lost\""], "no repeated slug when it is the title");
         let many: Vec<Subscription> = (0..40).map(|i| sub(&format!("s-{i}"), "x")).collect();
-        assert_eq!(follow_choices(&many, "").len(), MAX_CHOICES);
+        assert_eq!(show_choices(&many, "").len(), MAX_CHOICES);
         let long = sub("a", &"t".repeat(300));
-        let name = serde_json::to_value(&follow_choices(&[long], "")[0]).expect("json")["name"]
-            .as_str()
-            .expect("name")
-            .chars()
-            .count();
+        let name = show_choices(&[long], "")[0].0.chars().count();
         assert_eq!(name, MAX_CHOICE_CHARS);
     }
 }

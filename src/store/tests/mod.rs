@@ -12,6 +12,7 @@ use tempfile::TempDir;
 
 mod digest;
 mod import;
+mod import_users;
 mod migration;
 mod outbox;
 mod pause;
@@ -21,6 +22,7 @@ mod schedule;
 mod schema;
 mod status;
 mod subs;
+mod user_commands;
 mod users;
 
 pub(super) fn open(dir: &TempDir) -> Store {

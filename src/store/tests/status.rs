@@ -73,7 +73,7 @@ fn a_failure_run_queues_one_notice_and_its_end_one_recovery() {
     let notices = store.pending_notices().unwrap();
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert_eq!(
-        notices[0].1.kind,
+        show_kind(&notices[0].1),
         NoticeKind::Failing {
             since: 1_000,
             error: "down again".into()
@@ -87,7 +87,10 @@ fn a_failure_run_queues_one_notice_and_its_end_one_recovery() {
     commit(&store, vec![], &[("lost", 9)], 9_500);
     let notices = store.pending_notices().unwrap();
     assert_eq!(notices.len(), 1);
-    assert_eq!(notices[0].1.kind, NoticeKind::Recovered { since: 1_000 });
+    assert_eq!(
+        show_kind(&notices[0].1),
+        NoticeKind::Recovered { since: 1_000 }
+    );
     assert_eq!(store.show_state(&lost).unwrap().error, None);
     store.drop_notice(notices[0].0).unwrap();
 
@@ -105,4 +108,12 @@ fn a_failure_run_queues_one_notice_and_its_end_one_recovery() {
         .unwrap();
     assert!(store.pending_notices().unwrap().is_empty());
     assert_eq!(store.show_state(&gone).unwrap(), ShowState::default());
+}
+
+/// The kind of a queued show notice (anything else fails the test).
+fn show_kind(queued: &crate::store::Queued) -> NoticeKind {
+    match queued {
+        crate::store::Queued::Show(n) => n.kind.clone(),
+        other => panic!("not a show notice: {other:?}"),
+    }
 }

@@ -6,11 +6,11 @@ use crate::activity::{self, Subject};
 use crate::trakt::v2::UserSlug;
 use crate::trakt::Action;
 
-fn moon() -> UserSlug {
+pub(super) fn moon() -> UserSlug {
     UserSlug("moonfield".into())
 }
 
-fn new_user_follow(guild: u64, channel: u64, acts: &str, since: i64) -> NewUserFollow {
+pub(super) fn new_user_follow(guild: u64, channel: u64, acts: &str, since: i64) -> NewUserFollow {
     NewUserFollow {
         guild: GuildId(guild),
         channel: ChannelId(channel),
@@ -30,7 +30,7 @@ fn new_user_follow(guild: u64, channel: u64, acts: &str, since: i64) -> NewUserF
 }
 
 /// A history-like activity of the user about show `show` at `time`.
-fn user_activity(key: &str, action: Action, time: i64, show: u64) -> Activity {
+pub(super) fn user_activity(key: &str, action: Action, time: i64, show: u64) -> Activity {
     Activity {
         action,
         time: TraktTime(time),
@@ -49,7 +49,7 @@ fn user_activity(key: &str, action: Action, time: i64, show: u64) -> Activity {
     }
 }
 
-fn commit(store: &Store, items: Vec<(Activity, Vec<u64>)>) -> CommitStats {
+pub(super) fn commit(store: &Store, items: Vec<(Activity, Vec<u64>)>) -> CommitStats {
     store
         .commit_user_poll(UserCommit {
             user: moon(),
@@ -69,7 +69,7 @@ fn commit(store: &Store, items: Vec<(Activity, Vec<u64>)>) -> CommitStats {
         .unwrap()
 }
 
-fn pending_keys(store: &Store, channel: u64) -> Vec<String> {
+pub(super) fn pending_keys(store: &Store, channel: u64) -> Vec<String> {
     store
         .pending(ChannelId(channel), 100)
         .unwrap()
