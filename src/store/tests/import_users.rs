@@ -94,10 +94,7 @@ fn a_bad_user_follow_names_its_line_and_nothing_is_written() {
             ),
             "unknown field `colour`",
         ),
-        (
-            json.replacen("\"watchlist\"", "\"shout\"", 1),
-            "not all read for users",
-        ),
+        (json.replacen("\"watchlist\"", "\"dance\"", 1), "dance"),
         (
             json.replacen("\"channel\": 11", "\"channel\": 10", 1),
             "twice",
