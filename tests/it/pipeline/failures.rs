@@ -294,5 +294,3 @@ async fn unfollow_drops_what_is_pending_for_that_show_in_that_channel() {
         names(&["dropped-a", "dropped-b", "unfollowed"])
     );
 }
-
-// ---- crash safety with the real binary ----------------------------------

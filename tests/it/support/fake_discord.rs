@@ -15,14 +15,17 @@
 //! Every wait takes a timeout and wakes on state changes, never on sleeps.
 
 mod components;
+mod faults;
 mod gateway;
 mod guild;
 mod history;
+mod interactions;
 pub mod limits;
 mod objects;
 mod rest;
 mod shards;
 pub mod threads;
+mod waits;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -35,6 +38,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use faults::FaultRule;
+pub use faults::{Fault, Route, Times};
+pub use interactions::{CommandInvocation, InteractionRef, Member, Reply, ReplyKind};
 pub use limits::FieldError;
 
 /// The bot token the fake accepts (REST `Authorization: Bot test-token`, gateway IDENTIFY).
@@ -84,176 +90,6 @@ pub const NONCE_WINDOW: Duration = Duration::from_secs(300);
 /// Interaction (and callback) flag for an ephemeral message.
 pub const EPHEMERAL: u64 = 1 << 6;
 
-/// The user who invokes a command.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Member {
-    pub user_id: u64,
-    pub username: String,
-    /// Computed channel permissions (sent as a decimal string).
-    pub permissions: u64,
-}
-
-impl Member {
-    /// A member with Manage Channels.
-    pub fn moderator() -> Self {
-        Self {
-            user_id: MODERATOR_USER_ID,
-            username: "moderator".to_owned(),
-            permissions: MODERATOR_PERMISSIONS,
-        }
-    }
-
-    /// A member without Manage Channels.
-    pub fn plain() -> Self {
-        Self {
-            user_id: PLAIN_USER_ID,
-            username: "member".to_owned(),
-            permissions: PLAIN_PERMISSIONS,
-        }
-    }
-}
-
-/// A slash command invocation to dispatch. Option types follow the JSON
-/// value: string → 3, integer → 4, bool → 5, float → 10.
-#[derive(Clone, Debug)]
-pub struct CommandInvocation {
-    pub name: String,
-    pub options: Vec<(String, Value)>,
-    pub member: Member,
-    /// In the DM channel: `user` instead of `member`, no `guild_id`.
-    pub in_dm: bool,
-    pub channel_id: u64,
-    /// The bot's permissions where the command is typed (`app_permissions`).
-    pub app_permissions: u64,
-    /// The type of the channel it is typed in (0 text, 5 announcement, 11 thread).
-    pub channel_kind: u8,
-    /// Options of another type than their JSON value says (7 channel, 8 role),
-    /// with the object `resolved` carries for them.
-    pub resolved: Vec<(String, u8, Value)>,
-}
-
-impl CommandInvocation {
-    /// `/name` by a moderator in [`CHANNEL_ID`], no options.
-    pub fn new(name: &str) -> Self {
-        Self {
-            name: name.to_owned(),
-            options: Vec::new(),
-            member: Member::moderator(),
-            in_dm: false,
-            channel_id: CHANNEL_ID,
-            app_permissions: BOT_PERMISSIONS,
-            channel_kind: 0,
-            resolved: Vec::new(),
-        }
-    }
-
-    /// With these bot permissions where it is typed.
-    pub fn with_app_permissions(mut self, permissions: u64) -> Self {
-        self.app_permissions = permissions;
-        self
-    }
-
-    /// Typed in a channel of this type (0 text, 5 announcement, 11 thread).
-    pub fn in_channel_kind(mut self, kind: u8) -> Self {
-        self.channel_kind = kind;
-        self
-    }
-
-    /// A role option (type 8): `resolved.roles` carries the role.
-    pub fn role_option(mut self, name: &str, role_id: u64, mentionable: bool) -> Self {
-        self.options
-            .push((name.to_owned(), Value::String(role_id.to_string())));
-        let role = objects::role(role_id, mentionable);
-        self.resolved.push((name.to_owned(), 8, role));
-        self
-    }
-
-    /// A channel option (type 7) of channel type `kind`; `resolved.channels`
-    /// carries it, with the invoking member's permissions there.
-    pub fn channel_option(mut self, name: &str, channel_id: u64, kind: u8) -> Self {
-        self.options
-            .push((name.to_owned(), Value::String(channel_id.to_string())));
-        let channel = serde_json::json!({
-            "id": channel_id.to_string(),
-            "type": kind,
-            "name": format!("channel-{channel_id}"),
-            "permissions": self.member.permissions.to_string(),
-            "parent_id": null,
-        });
-        self.resolved.push((name.to_owned(), 7, channel));
-        self
-    }
-
-    /// Adds an option.
-    pub fn option(mut self, name: &str, value: impl Into<Value>) -> Self {
-        self.options.push((name.to_owned(), value.into()));
-        self
-    }
-
-    /// Invoked by `member`.
-    pub fn by(mut self, member: Member) -> Self {
-        self.member = member;
-        self
-    }
-
-    /// Invoked in [`DM_CHANNEL_ID`].
-    pub fn in_dm_channel(mut self) -> Self {
-        self.in_dm = true;
-        self.channel_id = DM_CHANNEL_ID;
-        self
-    }
-
-    /// Invoked in another guild channel.
-    pub fn in_channel(mut self, channel_id: u64) -> Self {
-        self.channel_id = channel_id;
-        self
-    }
-}
-
-/// A dispatched interaction.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InteractionRef {
-    pub id: u64,
-    pub token: String,
-}
-
-/// What the bot sent for an interaction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReplyKind {
-    /// Callback type 4: a message.
-    Message,
-    /// Callback type 5: deferred, a message follows.
-    Defer,
-    /// Callback type 8: autocomplete choices.
-    Autocomplete,
-    /// Any other callback type.
-    OtherCallback(u8),
-    /// `POST /webhooks/{app}/{token}`.
-    Followup,
-    /// `PATCH /webhooks/{app}/{token}/messages/@original`.
-    EditOriginal,
-    /// `PATCH /webhooks/{app}/{token}/messages/{id}`.
-    EditFollowup,
-    /// `DELETE .../messages/@original`.
-    DeleteOriginal,
-    /// `DELETE .../messages/{id}`.
-    DeleteFollowup,
-}
-
-/// One answer of the bot to an interaction, normalized.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Reply {
-    pub kind: ReplyKind,
-    pub content: Option<String>,
-    pub embeds: Vec<Value>,
-    /// Flag 64 on the message (edits inherit the original's).
-    pub ephemeral: bool,
-    /// Autocomplete choices (`{name, value}`).
-    pub choices: Vec<Value>,
-    /// The request body as sent.
-    pub body: Value,
-}
-
 /// The gateway IDENTIFY as received.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Identify {
@@ -293,81 +129,6 @@ pub struct Violation {
     pub method: String,
     pub path: String,
     pub errors: Vec<FieldError>,
-}
-
-/// A fault to inject on a route.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Fault {
-    /// 429 with `retry_after` in the body and `Retry-After`/`X-RateLimit-Reset-After` headers.
-    TooManyRequests { retry_after: f64 },
-    /// A bare 5xx (or any status) with nothing done.
-    Status(u16),
-    /// 403 with a Discord code: 50001 Missing Access, 50013 Missing Permissions.
-    Forbidden { code: u32 },
-    /// 404 with a Discord code: 10003 Unknown Channel, ...
-    NotFound { code: u32 },
-    /// Handle the request normally (a message is created and kept), then never
-    /// answer: a crash between Discord's answer and the bot acting on it.
-    AcceptThenStall,
-}
-
-/// How often an injected fault fires.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Times {
-    N(u32),
-    Forever,
-}
-
-impl From<u32> for Times {
-    fn from(n: u32) -> Self {
-        Times::N(n)
-    }
-}
-
-/// Which requests a fault applies to: a method (`*` for any) and a path
-/// under `/api/v10` where a `*` segment matches any one segment.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Route {
-    method: String,
-    pattern: String,
-}
-
-impl Route {
-    pub fn new(method: &str, pattern: &str) -> Self {
-        Self {
-            method: method.to_ascii_uppercase(),
-            pattern: pattern.trim_end_matches('/').to_owned(),
-        }
-    }
-
-    /// `POST /channels/{channel_id}/messages`.
-    pub fn channel_messages(channel_id: u64) -> Self {
-        Self::new("POST", &format!("/channels/{channel_id}/messages"))
-    }
-
-    /// True when `method` and `path` (with or without `/api/v10`) match.
-    pub fn matches(&self, method: &str, path: &str) -> bool {
-        if self.method != "*" && !self.method.eq_ignore_ascii_case(method) {
-            return false;
-        }
-        let path = path.strip_prefix("/api/v10").unwrap_or(path);
-        let mut want = self.pattern.trim_matches('/').split('/');
-        let mut got = path.trim_matches('/').split('/');
-        loop {
-            match (want.next(), got.next()) {
-                (None, None) => return true,
-                (Some(w), Some(g)) if w == "*" || w == g => {}
-                _ => return false,
-            }
-        }
-    }
-}
-
-#[derive(Debug)]
-struct FaultRule {
-    route: Route,
-    fault: Fault,
-    remaining: Times,
 }
 
 #[derive(Debug)]
@@ -691,94 +452,6 @@ impl FakeDiscord {
     /// What the bot has sent so far for an interaction.
     pub fn replies(&self, interaction: &InteractionRef) -> Vec<Reply> {
         self.shared.lock().replies(interaction)
-    }
-
-    /// Waits until `check` returns `Some`, re-checking on every state change.
-    /// `None` when `timeout` passes first.
-    pub async fn try_wait_for<T>(
-        &self,
-        mut check: impl FnMut(&State) -> Option<T>,
-        timeout: Duration,
-    ) -> Option<T> {
-        let deadline = Instant::now() + timeout;
-        let mut changes = self.shared.changes.subscribe();
-        loop {
-            changes.borrow_and_update();
-            if let Some(found) = check(&self.shared.lock()) {
-                return Some(found);
-            }
-            if tokio::time::timeout_at(deadline, changes.changed())
-                .await
-                .is_err()
-            {
-                return None;
-            }
-        }
-    }
-
-    /// Like [`Self::try_wait_for`], panicking on timeout.
-    pub async fn wait_for<T>(
-        &self,
-        check: impl FnMut(&State) -> Option<T>,
-        timeout: Duration,
-    ) -> T {
-        match self.try_wait_for(check, timeout).await {
-            Some(found) => found,
-            None => panic!(
-                "fake Discord: condition not met within {timeout:?}; requests: {:#?}",
-                self.shared
-                    .lock()
-                    .requests
-                    .iter()
-                    .map(|r| format!("{} {} -> {:?}", r.method, r.path, r.status))
-                    .collect::<Vec<_>>()
-            ),
-        }
-    }
-
-    /// The most recent IDENTIFY, waiting for one.
-    pub async fn wait_identified(&self, timeout: Duration) -> Identify {
-        self.wait_for(|state| state.identifies.last().cloned(), timeout)
-            .await
-    }
-
-    /// The most recent bulk overwrite of commands, waiting for one.
-    pub async fn wait_registered_commands(&self, timeout: Duration) -> Value {
-        self.wait_for(|state| state.last_registered.clone(), timeout)
-            .await
-    }
-
-    /// The channel's messages once there are at least `n`.
-    pub async fn wait_channel_messages(
-        &self,
-        channel_id: u64,
-        n: usize,
-        timeout: Duration,
-    ) -> Vec<Value> {
-        self.wait_for(
-            |state| {
-                let messages = state.channel_messages(channel_id);
-                (messages.len() >= n).then_some(messages)
-            },
-            timeout,
-        )
-        .await
-    }
-
-    /// The replies to `interaction` once one of them is more than a defer
-    /// (a message, autocomplete choices, a followup or an edit).
-    pub async fn wait_reply(&self, interaction: &InteractionRef, timeout: Duration) -> Vec<Reply> {
-        self.wait_for(
-            |state| {
-                let replies = state.replies(interaction);
-                replies
-                    .iter()
-                    .any(|r| r.kind != ReplyKind::Defer)
-                    .then_some(replies)
-            },
-            timeout,
-        )
-        .await
     }
 
     /// Dispatches an application command (INTERACTION_CREATE, type 2).
