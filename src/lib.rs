@@ -11,15 +11,18 @@
 //! - [`ids`]: typed Discord identifiers.
 //! - [`activity`]: the bot's own activity model (what is routed, stored and
 //!   rendered), independent of any Trakt wire format.
-//! - [`trakt`]: the Trakt API v1 client, its inputs and wire types, and their
-//!   mapping into [`activity`].
+//! - [`trakt`]: the Trakt clients (API v2, the default, and v1), their inputs
+//!   and wire types, and their mapping into [`activity`].
 //! - [`store`]: everything remembered, in one sled database (every sled call).
 //! - [`format`]: pure rendering of activities into Discord embeds, and packing.
-//! - [`poller`]: which shows are due, batching, routing, per-show backoff.
+//! - [`poller`]: which shows and followed users are due, batching, routing,
+//!   per-show backoff, and the show alerts (failing, gone) it queues.
 //! - [`schedule`]: the adaptive schedule: activity rates, budget allocation, next polls.
-//! - [`deliver`]: drains the outbox to Discord, exactly once per channel.
+//! - [`deliver`]: drains the outbox to Discord, exactly once per channel (digests,
+//!   pings, threads and forum posts), and posts the queued alerts.
 //! - [`http`]: the one reqwest client set-up (timeouts, no proxy for loopback).
-//! - [`discord`]: the serenity/poise client, slash commands, REST sender.
+//! - [`discord`]: the serenity/poise client, slash commands (one file each),
+//!   permissions, the REST sender (messages, forum posts).
 //! - [`shutdown`]: the cancellation token and the fatal reason to stop.
 //! - [`app`]: the running bot (start-up, shutdown) and offline CLI actions.
 //! - [`telemetry`]: logging set-up.
