@@ -22,8 +22,8 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::report::{human, thousands, Report, Row, Verdict};
-pub use super::startup_proc::{memory_kib, mib};
 use super::startup_proc::{base_bot, command, copy_dir, dir_size, wait_line, Build, Running};
+pub use super::startup_proc::{memory_kib, mib};
 use super::startup_world::{build_store, config_text, Api, Trakt};
 use crate::fakes::fake_discord;
 
@@ -108,7 +108,10 @@ fn run_api(report: &mut Report, rt: &tokio::runtime::Runtime, api: Api) -> anyho
     );
     report.info(
         SECTION,
-        format!("{}: generate the store: {scale} (Store::import)", api.name()),
+        format!(
+            "{}: generate the store: {scale} (Store::import)",
+            api.name()
+        ),
         human(took),
     );
     report.info(

@@ -128,9 +128,10 @@ impl World {
         // Benchmarks seed tens of thousands of shows, Trakt id n at index
         // n - 1: look there first (slugs and IMDb ids are never all digits).
         let at = id.parse::<usize>().ok().and_then(|n| n.checked_sub(1));
-        if let Some(show) = at.and_then(|i| self.shows.get(i)).filter(|s| {
-            s["ids"]["trakt"].as_u64().map(|n| n.to_string()).as_deref() == Some(id)
-        }) {
+        if let Some(show) = at
+            .and_then(|i| self.shows.get(i))
+            .filter(|s| s["ids"]["trakt"].as_u64().map(|n| n.to_string()).as_deref() == Some(id))
+        {
             return Some(show);
         }
         self.shows.iter().find(|s| {
