@@ -2,6 +2,7 @@
 //! loopback (in `support/`) drive the real HTTP stack and the real serenity client.
 
 mod admin;
+mod allocator;
 mod bot_startup;
 mod buttons;
 mod cli;
