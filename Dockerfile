@@ -2,6 +2,8 @@
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
+# .cargo/config.toml bakes jemalloc's options into the binary.
+COPY .cargo ./.cargo
 COPY src ./src
 COPY benches ./benches
 RUN cargo build --release --locked --bin trakt-herald
@@ -24,11 +26,6 @@ COPY config /etc/trakt-herald
 WORKDIR /var/lib/trakt-herald
 VOLUME ["/var/lib/trakt-herald/data"]
 USER herald
-# glibc's malloc keeps an arena per thread (tokio's workers and blocking pool,
-# sled's threads), each holding on to what it freed: two arenas lowered the
-# peak RSS after a poll cycle at 100 000 subscriptions by 6–18 MiB
-# (docs/performance.md, "Memory at 100 000 subscriptions").
-ENV MALLOC_ARENA_MAX=2
 EXPOSE 9184
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
     CMD ["trakt-herald", "health", "--config", "/etc/trakt-herald/docker.toml"]
