@@ -1,7 +1,14 @@
 # Build stage: a release binary from the locked dependency set.
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
+# jemalloc (tikv-jemalloc-sys) is built from C with configure and make; the
+# slim image has gcc but no make.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends make \
+    && rm -rf /var/lib/apt/lists/*
 COPY Cargo.toml Cargo.lock ./
+# .cargo/config.toml bakes jemalloc's options into the binary.
+COPY .cargo ./.cargo
 COPY src ./src
 COPY benches ./benches
 RUN cargo build --release --locked --bin trakt-herald

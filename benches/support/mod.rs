@@ -13,6 +13,8 @@ pub mod requests;
 pub mod requests_v2;
 pub mod schedule;
 pub mod startup;
+pub mod startup_proc;
+pub mod startup_world;
 
 /// The machine the figures come from: CPU model, cores, memory.
 pub fn machine() -> String {

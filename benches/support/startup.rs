@@ -3,31 +3,35 @@
 //! the real release binary (`trakt-herald run`) is started against it, with
 //! `discord.api_base` and `trakt.base_url` pointing at the fakes on loopback
 //! (the fake Discord serves the gateway too, so the bot connects and registers
-//! its commands as it would in production). Measured: time from spawn to the
-//! "ready to poll" log line, time to the commands being registered, and the
-//! process's peak RSS (`VmHWM` in /proc) once idle.
+//! its commands as it would in production). Measured for the default v2
+//! poller (follows by Trakt id, the fake v2 knowing every show) and the v1
+//! poller (v1-era follows by slug or TVDB id): time from spawn to the "ready
+//! to poll" log line, time to the commands being registered, and the
+//! process's peak RSS (`VmHWM` in /proc) once idle and after a full poll
+//! cycle. With `HERALD_BENCH_BASE_BOT` naming another build of the bot (the
+//! base commit's release binary), every launch is repeated with it on a copy
+//! of the same store, and its figures are the rows' baselines: before and
+//! after in one run.
 
 use std::io::{BufRead, BufReader};
-use std::os::unix::process::CommandExt as _;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use trakt_herald::store::Store;
 
-use super::gen::Gen;
 use super::report::{human, thousands, Report, Row, Verdict};
-use crate::fakes::fake_discord::{self, FakeDiscord};
-use crate::fakes::fake_trakt::FakeTrakt;
+use super::startup_proc::{base_bot, command, copy_dir, dir_size, wait_line, Build, Running};
+pub use super::startup_proc::{memory_kib, mib};
+use super::startup_world::{build_store, config_text, Api, Trakt};
+use crate::fakes::fake_discord;
 
 const SECTION: &str = "4";
 const SHOWS: usize = 20_000;
 const SUBSCRIPTIONS: usize = 100_000;
 const CHANNELS: usize = 20_000;
-const KEY: &str = "benchkey0123456789";
-/// Launches for the start-up median.
+/// Launches for the start-up median (the last also runs a full cycle).
 const LAUNCHES: usize = 3;
 /// How long the bot idles after start-up before its RSS is read.
 const IDLE: Duration = Duration::from_secs(3);
@@ -36,6 +40,8 @@ const IDLE_TARGET_KIB: u64 = 48 * 1024;
 const CYCLE_TARGET_KIB: u64 = 64 * 1024;
 const STARTUP_TARGET: Duration = Duration::from_secs(1);
 const WAIT: Duration = Duration::from_secs(60);
+/// A v2 cycle of 20 000 shows is some 40 000 requests.
+const CYCLE_WAIT: Duration = Duration::from_secs(900);
 
 /// What one launch measured.
 struct Launch {
@@ -43,280 +49,266 @@ struct Launch {
     registered: Duration,
     /// (VmHWM, VmRSS) in KiB, once idle.
     idle_kib: (u64, u64),
-    /// VmHWM after one full poll cycle, when the launch waited for one.
-    after_cycle_kib: Option<(u64, u64, Duration)>,
+    /// VmHWM, VmRSS after one full poll cycle, how long it took and the
+    /// requests the fake Trakt saw, when the launch waited for one.
+    after_cycle: Option<(u64, u64, Duration, usize)>,
     /// SIGTERM → exit; `None` when it had to be killed.
     stopped: Option<Duration>,
 }
 
+/// Every launch of one build against one API's stores.
+struct Measured {
+    empty: Launch,
+    tenth: Launch,
+    launches: Vec<Launch>,
+}
+
+impl Measured {
+    fn median_ready(&self) -> Duration {
+        median(self.launches.iter().map(|l| l.ready).collect())
+    }
+    fn median_registered(&self) -> Duration {
+        median(self.launches.iter().map(|l| l.registered).collect())
+    }
+    /// The launch that runs a full cycle at a high request rate is not idle.
+    fn idle(&self) -> (u64, u64) {
+        let idle = self.launches.iter().filter(|l| l.after_cycle.is_none());
+        let hwm = idle.clone().map(|l| l.idle_kib.0).max().unwrap_or(0);
+        (hwm, idle.map(|l| l.idle_kib.1).max().unwrap_or(0))
+    }
+    fn cycle(&self) -> Option<(u64, u64, Duration, usize)> {
+        self.launches.iter().find_map(|l| l.after_cycle)
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort_unstable();
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
+
 pub fn run(report: &mut Report, rt: &tokio::runtime::Runtime) -> anyhow::Result<()> {
     println!("\n## 4. memory and start-up at scale (release binary)");
+    for api in [Api::V2, Api::V1] {
+        run_api(report, rt, api)?;
+    }
+    Ok(())
+}
+
+fn run_api(report: &mut Report, rt: &tokio::runtime::Runtime, api: Api) -> anyhow::Result<()> {
+    println!("\n### {} poller", api.name());
     let dir = tempfile::tempdir()?;
-    let store_path = dir.path().join("store");
-    let took = build_store(&store_path, SHOWS, SUBSCRIPTIONS, CHANNELS)?;
+    let full = dir.path().join("full");
+    let took = build_store(&full, api, SHOWS, SUBSCRIPTIONS, CHANNELS)?;
+    let tenth = dir.path().join("tenth");
+    build_store(&tenth, api, SHOWS / 10, SUBSCRIPTIONS / 10, CHANNELS / 10)?;
+    let scale = format!(
+        "{} subscriptions, {} shows",
+        thousands(SUBSCRIPTIONS as u64),
+        thousands(SHOWS as u64)
+    );
     report.info(
         SECTION,
         format!(
-            "generate the store: {} subscriptions, {} shows (Store::import)",
-            thousands(SUBSCRIPTIONS as u64),
-            thousands(SHOWS as u64)
+            "{}: generate the store: {scale} (Store::import)",
+            api.name()
         ),
         human(took),
     );
     report.info(
         SECTION,
-        "  store size on disk",
-        format!("{:.1} MiB", dir_size(&store_path) as f64 / 1_048_576.0),
+        format!("{}:   store size on disk", api.name()),
+        format!("{:.1} MiB", dir_size(&full) as f64 / 1_048_576.0),
     );
+    let this = rt.block_on(measure(dir.path(), api, Build::This))?;
+    let base = match base_bot() {
+        Some(_) => Some(rt.block_on(measure(dir.path(), api, Build::Base))?),
+        None => None,
+    };
+    add_rows(report, api, &this, base.as_ref());
+    Ok(())
+}
 
-    // The baseline: the same binary and configuration with an empty store.
-    let empty_dir = tempfile::tempdir()?;
-    let empty = rt.block_on(launch(
-        empty_dir.path(),
-        &empty_dir.path().join("store"),
-        false,
-    ))?;
-
-    // A tenth of the scale, to show how memory grows with the store.
-    let tenth_dir = tempfile::tempdir()?;
-    let tenth_path = tenth_dir.path().join("store");
-    build_store(&tenth_path, SHOWS / 10, SUBSCRIPTIONS / 10, CHANNELS / 10)?;
-    let tenth = rt.block_on(launch(tenth_dir.path(), &tenth_path, false))?;
-
+/// Every launch of `build`, each store a fresh copy of the generated one.
+async fn measure(dir: &Path, api: Api, build: Build) -> anyhow::Result<Measured> {
+    println!("  {build:?} build:");
+    let work = tempfile::tempdir_in(dir)?;
+    let empty = launch(work.path(), &work.path().join("empty"), api, build, None).await?;
+    let tenth_store = work.path().join("tenth");
+    copy_dir(&dir.join("tenth"), &tenth_store)?;
+    let tenth = launch(work.path(), &tenth_store, api, build, None).await?;
+    let full_store = work.path().join("full");
+    copy_dir(&dir.join("full"), &full_store)?;
     let mut launches = Vec::new();
     for i in 0..LAUNCHES {
-        // The last launch also runs a full poll cycle at a high request rate.
-        let full_cycle = i + 1 == LAUNCHES;
-        launches.push(rt.block_on(launch(dir.path(), &store_path, full_cycle))?);
+        let cycle = (i + 1 == LAUNCHES).then_some(SHOWS);
+        launches.push(launch(work.path(), &full_store, api, build, cycle).await?);
     }
-    let mut ready: Vec<Duration> = launches.iter().map(|l| l.ready).collect();
-    ready.sort_unstable();
-    let median_ready = ready[ready.len() / 2];
-    let mut registered: Vec<Duration> = launches.iter().map(|l| l.registered).collect();
-    registered.sort_unstable();
+    Ok(Measured {
+        empty,
+        tenth,
+        launches,
+    })
+}
+
+/// "X" or "X (base Y)".
+fn with_base(this: String, base: Option<String>) -> String {
+    match base {
+        Some(b) => format!("{this} (base {b})"),
+        None => this,
+    }
+}
+
+/// The baseline column: the base build's figure when there is one, else
+/// this build's empty store; and the ratio to it.
+fn baseline(value: f64, base: Option<(f64, String)>, empty: (f64, String)) -> (String, String) {
+    let (against, label) = match base {
+        Some((b, text)) => (b, format!("base build: {text}")),
+        None => (empty.0, format!("empty store: {}", empty.1)),
+    };
+    (label, format!("{:.2}×", value / against))
+}
+
+fn add_rows(report: &mut Report, api: Api, this: &Measured, base: Option<&Measured>) {
+    let name = api.name();
+    let ready = this.median_ready();
+    let (baseline_text, ratio) = baseline(
+        ready.as_secs_f64(),
+        base.map(|b| (b.median_ready().as_secs_f64(), human(b.median_ready()))),
+        (this.empty.ready.as_secs_f64(), human(this.empty.ready)),
+    );
     report.add(Row {
         section: SECTION,
-        what: format!("start-up: spawn → \"ready to poll\" (median of {LAUNCHES})"),
-        value: human(median_ready),
-        baseline: format!("empty store: {}", human(empty.ready)),
-        ratio: format!(
-            "{:.1}×",
-            median_ready.as_secs_f64() / empty.ready.as_secs_f64()
-        ),
+        what: format!("{name}: start-up: spawn → \"ready to poll\" (median of {LAUNCHES})"),
+        value: human(ready),
+        baseline: baseline_text,
+        ratio,
         target: "≤ 1 s".to_owned(),
-        verdict: Verdict::of(median_ready <= STARTUP_TARGET),
+        verdict: Verdict::of(ready <= STARTUP_TARGET),
     });
     report.info(
         SECTION,
-        "  spawn → connected to the fake gateway, commands registered (median)",
-        human(registered[registered.len() / 2]),
+        format!("{name}:   spawn → commands registered on the fake gateway (median)"),
+        with_base(
+            human(this.median_registered()),
+            base.map(|b| human(b.median_registered())),
+        ),
     );
-    // The launch that runs a full cycle at 1000 requests/s is not idle.
-    let idle = launches.iter().filter(|l| l.after_cycle_kib.is_none());
-    let peak_idle = idle.clone().map(|l| l.idle_kib.0).max().unwrap_or(0);
-    let rss_idle = idle.map(|l| l.idle_kib.1).max().unwrap_or(0);
+    let (hwm, rss) = this.idle();
+    let (baseline_text, ratio) = baseline(
+        hwm as f64,
+        base.map(|b| (b.idle().0 as f64, mib(b.idle().0))),
+        (this.empty.idle_kib.0 as f64, mib(this.empty.idle_kib.0)),
+    );
     report.add(Row {
         section: SECTION,
         what: format!(
-            "peak RSS (VmHWM), idle {}s after start-up (max of {})",
+            "{name}: peak RSS (VmHWM), idle {}s after start-up (max of {})",
             IDLE.as_secs(),
             LAUNCHES - 1
         ),
-        value: format!("{} (VmRSS {})", mib(peak_idle), mib(rss_idle)),
-        baseline: format!("empty store: {}", mib(empty.idle_kib.0)),
-        ratio: format!("{:.1}×", peak_idle as f64 / empty.idle_kib.0 as f64),
+        value: format!("{} (VmRSS {})", mib(hwm), mib(rss)),
+        baseline: baseline_text,
+        ratio,
         target: "≤ 48 MiB".to_owned(),
-        verdict: Verdict::of(peak_idle <= IDLE_TARGET_KIB),
+        verdict: Verdict::of(hwm <= IDLE_TARGET_KIB),
+    });
+    report.info(
+        SECTION,
+        format!("{name}:   peak RSS idle, empty store"),
+        with_base(
+            mib(this.empty.idle_kib.0),
+            base.map(|b| mib(b.empty.idle_kib.0)),
+        ),
+    );
+    report.info(
+        SECTION,
+        format!(
+            "{name}:   peak RSS idle with {} subscriptions over {} shows",
+            thousands((SUBSCRIPTIONS / 10) as u64),
+            thousands((SHOWS / 10) as u64)
+        ),
+        with_base(
+            mib(this.tenth.idle_kib.0),
+            base.map(|b| mib(b.tenth.idle_kib.0)),
+        ),
+    );
+    report.info(
+        SECTION,
+        format!("{name}:   shutdown: SIGTERM → exit, each launch"),
+        stops(this),
+    );
+    cycle_rows(report, name, this, base);
+}
+
+fn stops(m: &Measured) -> String {
+    m.launches
+        .iter()
+        .map(|l| l.stopped.map_or_else(|| "killed".to_owned(), human))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn cycle_rows(report: &mut Report, name: &str, this: &Measured, base: Option<&Measured>) {
+    let Some((hwm, rss, took, requests)) = this.cycle() else {
+        return;
+    };
+    let base_cycle = base.and_then(Measured::cycle);
+    let (baseline_text, ratio) = baseline(
+        hwm as f64,
+        base_cycle.map(|c| (c.0 as f64, mib(c.0))),
+        (this.empty.idle_kib.0 as f64, mib(this.empty.idle_kib.0)),
+    );
+    report.add(Row {
+        section: SECTION,
+        what: format!(
+            "{name}: peak RSS (VmHWM) after one full poll cycle of {} shows",
+            thousands(SHOWS as u64)
+        ),
+        value: format!("{} (VmRSS {})", mib(hwm), mib(rss)),
+        baseline: baseline_text,
+        ratio,
+        target: "≤ 64 MiB".to_owned(),
+        verdict: Verdict::of(hwm <= CYCLE_TARGET_KIB),
     });
     report.info(
         SECTION,
         format!(
-            "  peak RSS idle with {} subscriptions over {} shows (VmHWM)",
-            thousands((SUBSCRIPTIONS / 10) as u64),
-            thousands((SHOWS / 10) as u64)
+            "{name}:   that cycle: {} requests at max_requests_per_second = {}",
+            thousands(requests as u64),
+            cycle_rps(name)
         ),
-        mib(tenth.idle_kib.0),
+        with_base(human(took), base_cycle.map(|c| human(c.2))),
     );
-    let stops: Vec<Option<Duration>> = launches.iter().map(|l| l.stopped).collect();
-    report.info(
-        SECTION,
-        "  shutdown: SIGTERM → exit, each launch",
-        stops
-            .iter()
-            .map(|s| s.map_or_else(|| "killed".to_owned(), human))
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
-    if let Some((hwm, rss, took)) = launches.iter().find_map(|l| l.after_cycle_kib) {
-        report.add(Row {
-            section: SECTION,
-            what: format!(
-                "peak RSS (VmHWM) after one full poll cycle of {} shows",
-                thousands(SHOWS as u64)
-            ),
-            value: format!("{} (VmRSS {})", mib(hwm), mib(rss)),
-            baseline: format!("empty store: {}", mib(empty.idle_kib.0)),
-            ratio: format!("{:.1}×", hwm as f64 / empty.idle_kib.0 as f64),
-            target: "≤ 64 MiB".to_owned(),
-            verdict: Verdict::of(hwm <= CYCLE_TARGET_KIB),
-        });
-        report.info(
-            SECTION,
-            "  that cycle: 1 000 requests at max_requests_per_second = 1000",
-            human(took),
-        );
-    }
-    Ok(())
 }
 
-/// A store of `subscriptions` over `shows` (1–20 channels each), through
-/// `Store::import` in chunks; answers how long it took.
-fn build_store(
-    path: &Path,
-    shows: usize,
-    subscriptions: usize,
-    channels: usize,
-) -> anyhow::Result<Duration> {
-    let started = std::time::Instant::now();
-    let mut g = Gen::with_seed(super::gen::SEED + 4);
-    let shows = g.shows(shows);
-    let subs = g.subscriptions(&shows, subscriptions, channels);
-    let store = Store::open(path, 16)?;
-    for chunk in subs.chunks(5_000) {
-        store.import(chunk.to_vec())?;
-    }
-    store.flush()?;
-    anyhow::ensure!(store.export()?.len() == subscriptions, "import incomplete");
-    Ok(started.elapsed())
-}
-
-pub fn mib(kib: u64) -> String {
-    format!("{:.1} MiB", kib as f64 / 1024.0)
-}
-
-fn dir_size(path: &Path) -> u64 {
-    std::fs::read_dir(path)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => dir_size(&e.path()),
-            Ok(m) => m.len(),
-            Err(_) => 0,
-        })
-        .sum()
-}
-
-/// `(VmHWM, VmRSS)` of `pid` in KiB.
-pub fn memory_kib(pid: u32) -> anyhow::Result<(u64, u64)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let field = |name: &str| -> anyhow::Result<u64> {
-        let line = status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .ok_or_else(|| anyhow::anyhow!("no {name} in /proc/{pid}/status"))?;
-        Ok(line
-            .split_whitespace()
-            .nth(1)
-            .ok_or_else(|| anyhow::anyhow!("bad {name} line"))?
-            .parse()?)
-    };
-    Ok((field("VmHWM:")?, field("VmRSS:")?))
-}
-
-fn config_text(discord: &FakeDiscord, trakt: &FakeTrakt, store: &Path, rps: f64) -> String {
-    // Defaults everywhere (poll every 60 s, 2 Trakt requests/s, 16 MiB sled
-    // cache), but for the endpoints, the secrets and the guild.
-    format!(
-        r#"[discord]
-token = "{token}"
-api_base = "{api}"
-guild_id = {guild}
-
-[trakt]
-api = "v1"
-api_key = "{KEY}"
-base_url = "{trakt}"
-max_requests_per_second = {rps:?}
-
-[storage]
-path = "{store}"
-{cache}
-"#,
-        cache = std::env::var("HERALD_BENCH_CACHE_MB")
-            .map(|mb| format!("cache_mb = {mb}"))
-            .unwrap_or_default(),
-        token = fake_discord::TOKEN,
-        api = discord.api_base(),
-        guild = fake_discord::GUILD_ID,
-        trakt = trakt.base_url(),
-        store = store.display(),
-    )
-}
-
-/// The bot's process, in a process group of its own (so that a profiler
-/// wrapping it stops with it). Stopped with SIGTERM, as a service manager
-/// would; killed after [`STOP_WAIT`]. Dropping it stops it too.
-struct Running(Child);
-
-/// How long a SIGTERM may take before the process group is killed.
-const STOP_WAIT: Duration = Duration::from_secs(15);
-
-impl Running {
-    fn signal(&self, signal: &str) {
-        let group = format!("-{}", self.0.id());
-        let _ = Command::new("kill").args([signal, "--", &group]).status();
-    }
-
-    fn exited(&mut self) -> bool {
-        matches!(self.0.try_wait(), Ok(Some(_)))
-    }
-
-    /// SIGTERM, then wait: how long the bot took to exit, or `None` when it
-    /// had to be killed.
-    async fn stop(&mut self) -> Option<Duration> {
-        let sent = Instant::now();
-        self.signal("-TERM");
-        while sent.elapsed() < STOP_WAIT {
-            if self.exited() {
-                return Some(sent.elapsed());
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        self.signal("-KILL");
-        let _ = self.0.wait();
-        None
+/// The request rate of the launch that runs a full cycle.
+fn cycle_rps(api: &str) -> f64 {
+    if api == "v2" {
+        2_000.0
+    } else {
+        1_000.0
     }
 }
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        if self.exited() {
-            return;
-        }
-        self.signal("-TERM");
-        let deadline = std::time::Instant::now() + STOP_WAIT;
-        while std::time::Instant::now() < deadline {
-            if self.exited() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        self.signal("-KILL");
-        let _ = self.0.wait();
-    }
-}
-
-async fn launch(dir: &Path, store: &Path, full_cycle: bool) -> anyhow::Result<Launch> {
+/// One launch of `build` against `store`; with `cycle: Some(shows)` it runs
+/// a full poll cycle at a high request rate and waits for it.
+async fn launch(
+    dir: &Path,
+    store: &Path,
+    api: Api,
+    build: Build,
+    cycle: Option<usize>,
+) -> anyhow::Result<Launch> {
     let discord = fake_discord::start().await;
-    let trakt = FakeTrakt::start(KEY).await;
-    let rps = if full_cycle { 1_000.0 } else { 2.0 };
+    let trakt = Trakt::start(api, cycle.unwrap_or(SHOWS)).await;
+    let rps = cycle.map(|_| cycle_rps(api.name()));
+    let rps = rps.or((api == Api::V1).then_some(2.0));
     let config = dir.join("bench.toml");
-    std::fs::write(&config, config_text(&discord, &trakt, store, rps))?;
+    std::fs::write(&config, config_text(&discord, &trakt, api, store, rps))?;
 
     let (lines_tx, mut lines) = mpsc::unbounded_channel::<(Instant, String)>();
     let spawned = Instant::now();
-    let mut child = command()
+    let mut child = command(build)?
         .arg("run")
         .arg("--config")
         .arg(&config)
@@ -327,7 +319,6 @@ async fn launch(dir: &Path, store: &Path, full_cycle: bool) -> anyhow::Result<La
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
-        .process_group(0)
         .spawn()?;
     let stderr = child
         .stderr
@@ -344,7 +335,7 @@ async fn launch(dir: &Path, store: &Path, full_cycle: bool) -> anyhow::Result<La
         }
     });
 
-    let ready_at = wait_line(&mut lines, "ready to poll").await?;
+    let ready_at = wait_line(&mut lines, "ready to poll", WAIT).await?;
     let ready = ready_at - spawned;
     discord
         .try_wait_for(|s| s.last_registered.clone(), WAIT)
@@ -353,65 +344,35 @@ async fn launch(dir: &Path, store: &Path, full_cycle: bool) -> anyhow::Result<La
     let registered = spawned.elapsed();
     tokio::time::sleep_until(ready_at + IDLE).await;
     let idle_kib = memory_kib(pid)?;
-    let after_cycle_kib = if full_cycle {
-        let done = wait_line(&mut lines, "poll cycle done").await?;
-        let took = done - ready_at;
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let (hwm, rss) = memory_kib(pid)?;
-        println!(
-            "  (fake Trakt received {} requests in that launch)",
-            trakt.request_count()
-        );
-        Some((hwm, rss, took))
-    } else {
-        None
+    let after_cycle = match cycle {
+        Some(_) => {
+            let done = wait_line(&mut lines, "poll cycle done", CYCLE_WAIT).await?;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let (hwm, rss) = memory_kib(pid)?;
+            Some((hwm, rss, done - ready_at, trakt.request_count()))
+        }
+        None => None,
     };
     let stopped = running.stop().await;
     println!(
-        "  launch: ready {} · registered {} · idle VmHWM {} VmRSS {} · SIGTERM → exit {}",
+        "    launch: ready {} · registered {} · idle VmHWM {} VmRSS {}{} · SIGTERM → exit {}",
         human(ready),
         human(registered),
         mib(idle_kib.0),
         mib(idle_kib.1),
+        after_cycle.map_or_else(String::new, |(h, r, t, n)| format!(
+            " · after a cycle ({n} requests, {}) VmHWM {} VmRSS {}",
+            human(t),
+            mib(h),
+            mib(r)
+        )),
         stopped.map_or_else(|| "killed".to_owned(), human)
     );
     Ok(Launch {
         ready,
         registered,
         idle_kib,
-        after_cycle_kib,
+        after_cycle,
         stopped,
     })
-}
-
-/// The bot's command. `HERALD_BENCH_WRAP` (say `heaptrack -o /tmp/herald`)
-/// runs it under a profiler instead; the figures are then the profiler's.
-fn command() -> Command {
-    let bot = env!("CARGO_BIN_EXE_trakt-herald");
-    let wrap = std::env::var("HERALD_BENCH_WRAP").unwrap_or_default();
-    let mut words = wrap.split_whitespace();
-    match words.next() {
-        Some(program) => {
-            let mut c = Command::new(program);
-            c.args(words).arg(bot);
-            c
-        }
-        None => Command::new(bot),
-    }
-}
-
-/// The time of the first stderr line containing `needle`.
-async fn wait_line(
-    lines: &mut mpsc::UnboundedReceiver<(Instant, String)>,
-    needle: &str,
-) -> anyhow::Result<Instant> {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        match tokio::time::timeout_at(deadline, lines.recv()).await {
-            Ok(Some((at, line))) if line.contains(needle) => return Ok(at),
-            Ok(Some(_)) => {}
-            Ok(None) => anyhow::bail!("the bot exited before logging \"{needle}\""),
-            Err(_) => anyhow::bail!("no \"{needle}\" line within {WAIT:?}"),
-        }
-    }
 }

@@ -66,7 +66,11 @@ impl Store {
                     last.wanted = last.wanted.union(actions);
                     last.channels.push((channel, actions));
                 }
-                _ => {
+                last => {
+                    // The previous show is complete: no spare capacity kept.
+                    if let Some(last) = last {
+                        last.channels.shrink_to_fit();
+                    }
                     let (show, rest) =
                         keys::split_show(prefix).map_err(|e| corrupt("followers key", e))?;
                     if !rest.is_empty() {
@@ -84,6 +88,10 @@ impl Store {
                 }
             }
         }
+        if let Some(last) = out.last_mut() {
+            last.channels.shrink_to_fit();
+        }
+        out.shrink_to_fit();
         for followers in &mut out {
             followers.state = self.show_state(&followers.show)?;
         }

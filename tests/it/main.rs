@@ -4,6 +4,7 @@
 mod activity_digest;
 mod admin;
 mod alerts_more;
+mod allocator;
 mod bot_startup;
 mod buttons;
 mod channel_wording;

@@ -11,6 +11,7 @@ use crate::trakt::{ActivityKey, ShowRef};
 use tempfile::TempDir;
 
 mod digest;
+mod followers;
 mod import;
 mod import_users;
 mod migration;
