@@ -70,6 +70,18 @@ impl Store {
             .count())
     }
 
+    /// A channel's show follows and user follows, what the commands that
+    /// take either kind (`/follows`, `/unfollow`, `/pause`, `/resume`) read.
+    pub fn channel_follows_both(
+        &self,
+        channel: ChannelId,
+    ) -> Result<(Vec<super::Subscription>, Vec<UserSub>), StoreError> {
+        Ok((
+            self.channel_follows(channel)?,
+            self.channel_user_follows(channel)?,
+        ))
+    }
+
     /// Every user follow of `channel` (any state), in user order.
     pub fn channel_user_follows(&self, channel: ChannelId) -> Result<Vec<UserSub>, StoreError> {
         Ok(self

@@ -24,12 +24,7 @@ pub async fn follows(
     let (subs, users) = ctx
         .data()
         .store
-        .blocking(move |s| {
-            Ok((
-                s.channel_follows(channel)?,
-                s.channel_user_follows(channel)?,
-            ))
-        })
+        .blocking(move |s| s.channel_follows_both(channel))
         .await?;
     if subs.is_empty() && users.is_empty() {
         ctx.send(

@@ -114,12 +114,7 @@ pub(super) async fn autocomplete_any_follow(
     let both = ctx
         .data()
         .store
-        .blocking(move |s| {
-            Ok((
-                s.channel_follows(channel)?,
-                s.channel_user_follows(channel)?,
-            ))
-        })
+        .blocking(move |s| s.channel_follows_both(channel))
         .await
         .unwrap_or_else(|e| {
             tracing::warn!(error = %e, "autocomplete: cannot read follows");

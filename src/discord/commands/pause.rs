@@ -38,12 +38,7 @@ pub async fn pause(
     let (channel, place) = (target.channel, target.place());
     let store = &ctx.data().store;
     let (shows, users) = store
-        .blocking(move |s| {
-            Ok((
-                s.channel_follows(channel)?,
-                s.channel_user_follows(channel)?,
-            ))
-        })
+        .blocking(move |s| s.channel_follows_both(channel))
         .await?;
     let before = match pick(&shows, &users, &follow) {
         Some(Picked::Show(sub)) => sub.clone(),

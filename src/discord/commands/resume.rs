@@ -40,12 +40,7 @@ pub async fn resume(
     let data = ctx.data();
     let (shows, users) = data
         .store
-        .blocking(move |s| {
-            Ok((
-                s.channel_follows(channel)?,
-                s.channel_user_follows(channel)?,
-            ))
-        })
+        .blocking(move |s| s.channel_follows_both(channel))
         .await?;
     let existing = match pick(&shows, &users, &follow) {
         Some(Picked::Show(sub)) => sub.clone(),

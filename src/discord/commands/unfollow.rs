@@ -87,12 +87,7 @@ pub async fn unfollow(
     let (shows, users) = ctx
         .data()
         .store
-        .blocking(move |s| {
-            Ok((
-                s.channel_follows(channel)?,
-                s.channel_user_follows(channel)?,
-            ))
-        })
+        .blocking(move |s| s.channel_follows_both(channel))
         .await?;
     let show = match pick(&shows, &users, &typed) {
         Some(Picked::Show(sub)) => sub.show.clone(),
