@@ -217,7 +217,6 @@ impl Gen {
                 }
                 _ => out.push(ShowFollowers {
                     show: sub.show.clone(),
-                    title: sub.title.clone(),
                     wanted: sub.actions,
                     channels: vec![(sub.channel, sub.actions)],
                     state: ShowState {

@@ -48,7 +48,6 @@ fn fixture_case() -> anyhow::Result<Case> {
     ];
     let members = vec![ShowFollowers {
         show,
-        title: "The Walking Dead".to_owned(),
         wanted: ActionSet::all(),
         channels,
         state: ShowState {

@@ -340,7 +340,6 @@ mod test_support {
             .collect();
         ShowFollowers {
             show: show(slug),
-            title: slug.to_owned(),
             wanted: channels
                 .iter()
                 .fold(ActionSet::none(), |acc, (_, a)| acc.union(*a)),

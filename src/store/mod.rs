@@ -25,7 +25,7 @@
 //! | `subs` | show + channel | [`Subscription`] |
 //! | `subs_by_channel` | channel + show | empty (index) |
 //! | `subs_by_guild` | guild + channel + show | empty (index) |
-//! | `followers` | show + channel | the actions' bits, `u16` BE (index of the ACTIVE subscriptions) |
+//! | `followers` | show | its ACTIVE subscriptions' channels and actions, 10 bytes each (`followers`; schema 5, one entry per subscription before) |
 //! | `shows` | show | [`ShowState`] (its `schedule` record added without a migration: a serde default) |
 //! | `dedupe` | show + activity key | recorded-at (unix secs) |
 //! | `dedupe_by_time` | recorded-at + `dedupe` key | empty (index, for pruning) |
@@ -53,11 +53,12 @@
 //! as a concurrent removal, not as corruption.
 //!
 //! The `followers` index is what the poller reads every cycle
-//! ([`Store::followed_shows`]): two bytes per active subscription instead of a
-//! whole JSON [`Subscription`], so an idle bot with many subscriptions does not
-//! keep the `subs` pages resident. It is written in the same plan as every
-//! subscription write (`plan_put_sub`, `unfollow`) and rebuilt from `subs` when
-//! a version-1 store is opened.
+//! ([`Store::followed_shows`]): one packed record per show, ten bytes per
+//! active subscription, instead of a whole JSON [`Subscription`], so an idle
+//! bot with many subscriptions does not keep the `subs` pages resident. It is
+//! written in the same plan as every subscription write (`plan_put_sub`,
+//! `unfollow`) and rebuilt from `subs` when a store older than version 5 is
+//! opened.
 //!
 //! Invariants kept by every method: an outbox entry exists only while its
 //! channel has an active subscription to its show; a show's watermark only
@@ -68,6 +69,7 @@
 //! marker names only entries that are still pending.
 
 mod alerts;
+mod followers;
 mod forum;
 mod import;
 mod import_parse;
@@ -235,6 +237,9 @@ fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
 #[derive(Default)]
 struct Plan {
     ops: Vec<(TreeId, Vec<u8>, Option<Vec<u8>>)>,
+    /// Edits of `followers` records, applied inside the transaction after
+    /// `ops` ([`Plan::follower`]).
+    followers: followers::Edits,
 }
 
 impl Plan {
@@ -257,7 +262,7 @@ impl Plan {
         self.ops.push((t, key.into(), None));
     }
     fn is_empty(&self) -> bool {
-        self.ops.is_empty()
+        self.ops.is_empty() && self.followers.is_empty()
     }
 }
 
@@ -374,6 +379,20 @@ impl Store {
                         tree.remove(key.as_slice())?;
                     }
                 }
+            }
+            let tree = tx.tree(TreeId::Followers);
+            for (show, edits) in &plan.followers {
+                let mut record = match tree.get(show.as_slice())? {
+                    Some(bytes) => followers::decode(&bytes).map_err(abort)?,
+                    None => Vec::new(),
+                };
+                for (channel, actions) in edits {
+                    followers::edit(&mut record, *channel, *actions);
+                }
+                match followers::encode(&record) {
+                    Some(bytes) => tree.insert(show.as_slice(), bytes)?,
+                    None => tree.remove(show.as_slice())?,
+                };
             }
             Ok(())
         })

@@ -1,5 +1,5 @@
-//! What the poller reads and writes: the followed shows (from the compact
-//! `followers` index), per-show polling state, committing a poll (outbox
+//! What the poller reads and writes: per-show polling state (the followed
+//! shows come from the `followers` index, `followers`), committing a poll (outbox
 //! entries, dedupe keys and watermarks in one transaction), and pruning the
 //! dedupe keys.
 
@@ -9,9 +9,9 @@ use super::V2Marks;
 use super::{
     abort, corrupt, decode, encode, keys, sub_at, Plan, Store, StoreError, TreeId, Tx, TxResult,
 };
-use super::{CommitStats, Feed, OutboxEntry, PollCommit, PollItem, ShowFollowers, ShowState};
+use super::{CommitStats, Feed, OutboxEntry, PollCommit, PollItem, ShowState};
 use crate::ids::{ChannelId, OutboxId};
-use crate::trakt::{ActionSet, ActivityKey, ShowRef, TraktTime};
+use crate::trakt::{ActivityKey, ShowRef, TraktTime};
 
 /// A poll item with what the transaction needs computed up front.
 struct Prepared<'a> {
@@ -22,82 +22,7 @@ struct Prepared<'a> {
     key: ActivityKey,
 }
 
-/// The `followers` value of an active subscription wanting `actions`.
-pub(super) fn follower_value(actions: ActionSet) -> [u8; 2] {
-    actions.bits().to_be_bytes()
-}
-
-fn follower_actions(bytes: &[u8]) -> Result<ActionSet, StoreError> {
-    let raw: [u8; 2] = bytes
-        .try_into()
-        .map_err(|_| corrupt("followers value", format!("{} bytes, not 2", bytes.len())))?;
-    let bits = u16::from_be_bytes(raw);
-    ActionSet::from_bits(bits).ok_or_else(|| {
-        corrupt(
-            "followers value",
-            format!("bits {bits:#06x} name no action"),
-        )
-    })
-}
-
-/// A `followers` key split into its show-key prefix and its channel.
-fn split_follower_key(key: &[u8]) -> Result<(&[u8], ChannelId), StoreError> {
-    let (prefix, channel) = key
-        .split_last_chunk::<8>()
-        .ok_or_else(|| corrupt("followers key", "shorter than 8 bytes"))?;
-    Ok((prefix, ChannelId(u64::from_be_bytes(*channel))))
-}
-
 impl Store {
-    /// Every show with at least one active subscription, in show-key order, with
-    /// the channels that want it, the union of their actions, and its state.
-    /// Reads only the compact `followers` index and the `shows` states, never
-    /// the subscriptions themselves; `title` is the show's slug or TVDB id.
-    pub fn followed_shows(&self) -> Result<Vec<ShowFollowers>, StoreError> {
-        let mut out: Vec<ShowFollowers> = Vec::new();
-        // The show-key prefix of the last entry in `out`.
-        let mut last_prefix: Vec<u8> = Vec::new();
-        for item in self.tree(TreeId::Followers).iter() {
-            let (key, value) = item?;
-            let (prefix, channel) = split_follower_key(&key)?;
-            let actions = follower_actions(&value)?;
-            match out.last_mut() {
-                Some(last) if last_prefix.as_slice() == prefix => {
-                    last.wanted = last.wanted.union(actions);
-                    last.channels.push((channel, actions));
-                }
-                last => {
-                    // The previous show is complete: no spare capacity kept.
-                    if let Some(last) = last {
-                        last.channels.shrink_to_fit();
-                    }
-                    let (show, rest) =
-                        keys::split_show(prefix).map_err(|e| corrupt("followers key", e))?;
-                    if !rest.is_empty() {
-                        return Err(corrupt("followers key", "bytes between show and channel"));
-                    }
-                    last_prefix.clear();
-                    last_prefix.extend_from_slice(prefix);
-                    out.push(ShowFollowers {
-                        title: show.to_string(),
-                        show,
-                        wanted: actions,
-                        channels: vec![(channel, actions)],
-                        state: ShowState::default(),
-                    });
-                }
-            }
-        }
-        if let Some(last) = out.last_mut() {
-            last.channels.shrink_to_fit();
-        }
-        out.shrink_to_fit();
-        for followers in &mut out {
-            followers.state = self.show_state(&followers.show)?;
-        }
-        Ok(out)
-    }
-
     /// The show's polling state (default when it has none).
     pub fn show_state(&self, show: &ShowRef) -> Result<ShowState, StoreError> {
         Ok(match self.tree(TreeId::Shows).get(keys::show(show))? {
@@ -113,19 +38,16 @@ impl Store {
     /// cycle's peak at 100 000 subscriptions), and a polled show is nearly
     /// always actively followed.
     fn is_followed(&self, show: &ShowRef) -> Result<bool, StoreError> {
-        for tree in [TreeId::Followers, TreeId::Subs] {
-            if self
-                .tree(tree)
-                .scan_prefix(keys::show(show))
-                .keys()
-                .next()
-                .transpose()?
-                .is_some()
-            {
-                return Ok(true);
-            }
+        if self.has_active_follower(show)? {
+            return Ok(true);
         }
-        Ok(false)
+        Ok(self
+            .tree(TreeId::Subs)
+            .scan_prefix(keys::show(show))
+            .keys()
+            .next()
+            .transpose()?
+            .is_some())
     }
 
     /// Record a failed poll of `show`, not to be retried before `next_attempt`

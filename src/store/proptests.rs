@@ -397,17 +397,22 @@ impl World {
                 (k.to_vec(), v.to_vec())
             })
             .collect();
-        let mut implied: Vec<(Vec<u8>, Vec<u8>)> = subs
-            .iter()
-            .filter(|s| s.state.is_active())
-            .map(|s| {
-                (
-                    keys::sub(&s.show, s.channel),
-                    s.actions.bits().to_be_bytes().to_vec(),
-                )
+        let mut by_show: std::collections::BTreeMap<Vec<u8>, Vec<(ChannelId, ActionSet)>> =
+            Default::default();
+        for s in subs.iter().filter(|s| s.state.is_active()) {
+            by_show
+                .entry(keys::show(&s.show))
+                .or_default()
+                .push((s.channel, s.actions));
+        }
+        let implied: Vec<(Vec<u8>, Vec<u8>)> = by_show
+            .into_iter()
+            .map(|(show, mut record)| {
+                record.sort_by_key(|(c, _)| *c);
+                let bytes = super::followers::encode(&record).unwrap();
+                (show, bytes)
             })
             .collect();
-        implied.sort();
         assert_eq!(index, implied, "followers index differs from subs");
         let followed = store.followed_shows().unwrap();
         let listed: usize = followed.iter().map(|f| f.channels.len()).sum();

@@ -10,8 +10,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use super::poll::follower_value;
-use super::{corrupt, sub_at, Store, StoreError, TreeId};
+use super::{corrupt, Store, StoreError, TreeId};
 
 pub(super) const SCHEMA_KEY: &[u8] = b"schema_version";
 
@@ -34,13 +33,20 @@ const MIGRATIONS: &[Migration] = &[
     // states and a `feeds` tree. Older builds cannot read those, so the
     // version goes up and they refuse the store with a clear message.
     ("shows may be stored by Trakt id with v2 marks", |_| Ok(())),
+    // One `followers` record per show instead of one entry per subscription
+    // (`followers`): rebuilt from `subs`.
+    (
+        "the followers index holds one record per show",
+        Store::rebuild_followers,
+    ),
 ];
 
 /// The schema version this build writes and reads: one per migration.
 /// Version 2 added the `followers` index; version 3 stores outbox entries
 /// with the bot's activity model instead of the v1 wire item
 /// (`migrate_outbox`); version 4 adds what v2 follows store (Trakt-id show
-/// keys, slugs, v2 marks, feed watermarks), and rewrites nothing.
+/// keys, slugs, v2 marks, feed watermarks), and rewrites nothing; version 5
+/// packs the `followers` index into one record per show.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// Open sled, waiting briefly while a previous handle in this process (whose
@@ -125,25 +131,5 @@ impl Store {
     pub(super) fn write_schema_version(&self, version: u32) -> Result<(), StoreError> {
         self.meta.insert(SCHEMA_KEY, &version.to_be_bytes())?;
         self.durable()
-    }
-
-    /// Build the `followers` index from `subs` (migration to version 2).
-    fn rebuild_followers(&self) -> Result<(), StoreError> {
-        let _w = self.lock();
-        let followers = self.tree(TreeId::Followers);
-        followers.clear()?;
-        let mut batch = sled::Batch::default();
-        let mut n = 0usize;
-        for item in self.tree(TreeId::Subs).iter() {
-            let (key, value) = item?;
-            let sub = sub_at(&value)?;
-            if sub.state.is_active() {
-                batch.insert(key, &follower_value(sub.actions)[..]);
-                n += 1;
-            }
-        }
-        followers.apply_batch(batch)?;
-        tracing::info!(active = n, "followers index built");
-        Ok(())
     }
 }

@@ -68,16 +68,11 @@ impl Store {
             TreeId::ByGuild,
             keys::by_guild(sub.guild, sub.channel, &sub.show),
         );
-        let key = keys::sub(&sub.show, sub.channel);
-        if sub.state.is_active() {
-            plan.put_raw(
-                TreeId::Followers,
-                key,
-                super::poll::follower_value(sub.actions).to_vec(),
-            );
-        } else {
-            plan.del(TreeId::Followers, key);
-        }
+        plan.follower(
+            &sub.show,
+            sub.channel,
+            sub.state.is_active().then_some(sub.actions),
+        );
         Ok(())
     }
 
@@ -87,17 +82,10 @@ impl Store {
         show: &ShowRef,
         channel: ChannelId,
     ) -> Result<bool, StoreError> {
-        let own = keys::sub(show, channel);
-        for key in self
-            .tree(TreeId::Followers)
-            .scan_prefix(keys::show(show))
-            .keys()
-        {
-            if key?.as_ref() != own.as_slice() {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        Ok(self
+            .followers_of(show)?
+            .iter()
+            .any(|(other, _)| *other != channel))
     }
 
     /// Stage the show's watermark for a follow by `channel` at Trakt time `at`.
@@ -385,7 +373,7 @@ impl Store {
         plan.del(TreeId::Subs, keys::sub(show, channel));
         plan.del(TreeId::ByChannel, keys::by_channel(channel, show));
         plan.del(TreeId::ByGuild, keys::by_guild(sub.guild, channel, show));
-        plan.del(TreeId::Followers, keys::sub(show, channel));
+        plan.follower(show, channel, None);
         let dropped =
             self.plan_drop_entries(&mut plan, channel, |e| e.user.is_none() && &e.show == show)?;
         let own_key = keys::sub(show, channel);

@@ -271,9 +271,6 @@ impl Feed {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ShowFollowers {
     pub show: ShowRef,
-    /// A label for logs: the show's slug or TVDB id as written in `/follow`
-    /// (the store's compact index keeps no titles; subscriptions do).
-    pub title: String,
     /// Union of the actions of the active subscriptions.
     pub wanted: ActionSet,
     /// Active subscriptions only, in channel order.

@@ -85,7 +85,7 @@ impl V2Poller {
         let key = t.f.show.clone();
         let (title, slug) = match self.store.blocking(move |s| s.show_label(&key)).await {
             Ok(Some(label)) => label,
-            _ => (t.f.title.clone(), None),
+            _ => (t.f.show.to_string(), None),
         };
         let slug = slug.or_else(|| match &t.f.show {
             ShowRef::Slug(s) => Some(s.clone()),

@@ -86,8 +86,8 @@ fn a_store_written_by_today_s_schema_opens_and_delivers() {
     let dir = TempDir::new().unwrap();
     let path = write_v2_store(&dir);
     let store = Store::open(&path, 4).unwrap();
-    assert_eq!(store.stored_version().unwrap(), Some(4));
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(store.stored_version().unwrap(), Some(SCHEMA_VERSION));
+    assert_eq!(SCHEMA_VERSION, 5);
     assert_eq!(store.outbox_len().unwrap(), 27);
     assert_eq!(store.quarantined_len().unwrap(), 0);
     for (_, raw) in outbox_raw(&store) {
@@ -151,7 +151,7 @@ fn the_migration_is_idempotent_and_finishes_after_a_crash() {
         .unwrap();
     drop(store);
     let store = Store::open(&path, 4).unwrap();
-    assert_eq!(store.stored_version().unwrap(), Some(4));
+    assert_eq!(store.stored_version().unwrap(), Some(SCHEMA_VERSION));
     assert_eq!(snapshot(&store), migrated);
 }
 
@@ -198,7 +198,7 @@ fn an_undecodable_entry_is_quarantined_by_the_migration() {
         db.flush().unwrap();
     }
     let store = Store::open(&path, 4).unwrap();
-    assert_eq!(store.stored_version().unwrap(), Some(4));
+    assert_eq!(store.stored_version().unwrap(), Some(SCHEMA_VERSION));
     assert_eq!(store.quarantined_len().unwrap(), 1);
     assert_eq!(store.outbox_len().unwrap(), 26);
     let marker = store.in_flight(ChannelId(10)).unwrap().unwrap();
@@ -213,15 +213,13 @@ fn a_newer_schema_is_still_refused() {
         let db = raw_open(&path);
         db.open_tree("meta")
             .unwrap()
-            .insert(SCHEMA_KEY, &5u32.to_be_bytes())
+            .insert(SCHEMA_KEY, &(SCHEMA_VERSION + 1).to_be_bytes())
             .unwrap();
         db.flush().unwrap();
     }
     match Store::open(&path, 4) {
-        Err(StoreError::SchemaTooNew {
-            found: 5,
-            supported: 4,
-        }) => {}
+        Err(StoreError::SchemaTooNew { found, supported })
+            if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION => {}
         other => panic!("{other:?}"),
     }
 }

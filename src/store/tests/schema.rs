@@ -143,8 +143,8 @@ fn a_version_1_store_gets_its_followers_index_built() {
     );
     assert_eq!(
         store.tree(TreeId::Followers).len(),
-        3,
-        "active subscriptions only"
+        2,
+        "one record per show with an active subscription"
     );
     let shows = store.followed_shows().unwrap();
     let names: Vec<String> = shows.iter().map(|s| s.show.to_string()).collect();
@@ -269,4 +269,53 @@ fn outbox_order_survives_several_restarts() {
         store.pending_channels().unwrap(),
         [ChannelId(10), ChannelId(11)]
     );
+}
+
+/// A version-4 store kept one `followers` entry per active subscription
+/// (show + channel → the actions' bits); version 5 packs them into one
+/// record per show, rebuilt from `subs`, and the old entries are gone.
+#[test]
+fn a_version_4_store_gets_its_followers_packed_per_show() {
+    let dir = TempDir::new().unwrap();
+    {
+        let store = open(&dir);
+        follow(&store, 1, 10, "fargo", "seen");
+        follow(&store, 1, 11, "fargo", "shout,rating");
+        follow(&store, 1, 12, "lost", "all");
+        store.pause(ChannelId(12), &slug("lost"), 5).unwrap();
+        let followers = store.tree(TreeId::Followers);
+        followers.clear().unwrap();
+        for (channel, show, acts) in [(10, "fargo", "seen"), (11, "fargo", "shout,rating")] {
+            followers
+                .insert(
+                    keys::sub(&slug(show), ChannelId(channel)),
+                    &actions(acts).bits().to_be_bytes()[..],
+                )
+                .unwrap();
+        }
+        store.meta.insert(SCHEMA_KEY, &4u32.to_be_bytes()).unwrap();
+        store.flush().unwrap();
+    }
+    let store = open(&dir);
+    assert_eq!(
+        store.meta.get(SCHEMA_KEY).unwrap().unwrap().as_ref(),
+        SCHEMA_VERSION.to_be_bytes()
+    );
+    let keys: Vec<Vec<u8>> = store
+        .tree(TreeId::Followers)
+        .iter()
+        .keys()
+        .map(|k| k.unwrap().to_vec())
+        .collect();
+    assert_eq!(keys, vec![keys::show(&slug("fargo"))], "the paused show has none");
+    let shows = store.followed_shows().unwrap();
+    assert_eq!(shows.len(), 1);
+    assert_eq!(
+        shows[0].channels,
+        vec![
+            (ChannelId(10), actions("seen")),
+            (ChannelId(11), actions("shout,rating"))
+        ]
+    );
+    assert_eq!(shows[0].wanted, actions("seen,shout,rating"));
 }
