@@ -9,9 +9,10 @@
 //! to poll" log line, time to the commands being registered, and the
 //! process's peak RSS (`VmHWM` in /proc) once idle and after a full poll
 //! cycle. With `HERALD_BENCH_BASE_BOT` naming another build of the bot (the
-//! base commit's release binary), every launch is repeated with it on a copy
-//! of the same store, and its figures are the rows' baselines: before and
-//! after in one run.
+//! base commit's release binary), every launch is repeated with it on the
+//! same subscriptions (imported by the base binary itself, so that its store
+//! has the schema it reads), and its figures are the rows' baselines: before
+//! and after in one run.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use trakt_herald::store::Store;
 
 use super::report::{human, thousands, Report, Row, Verdict};
 use super::startup_proc::{base_bot, command, copy_dir, dir_size, wait_line, Build, Running};
@@ -97,10 +99,31 @@ pub fn run(report: &mut Report, rt: &tokio::runtime::Runtime) -> anyhow::Result<
 fn run_api(report: &mut Report, rt: &tokio::runtime::Runtime, api: Api) -> anyhow::Result<()> {
     println!("\n### {} poller", api.name());
     let dir = tempfile::tempdir()?;
-    let full = dir.path().join("full");
-    let took = build_store(&full, api, SHOWS, SUBSCRIPTIONS, CHANNELS)?;
-    let tenth = dir.path().join("tenth");
-    build_store(&tenth, api, SHOWS / 10, SUBSCRIPTIONS / 10, CHANNELS / 10)?;
+    let generated = dir.path().join("generated");
+    let took = build_store(
+        &generated.join("full"),
+        api,
+        SHOWS,
+        SUBSCRIPTIONS,
+        CHANNELS,
+    )?;
+    build_store(
+        &generated.join("tenth"),
+        api,
+        SHOWS / 10,
+        SUBSCRIPTIONS / 10,
+        CHANNELS / 10,
+    )?;
+    // Each build starts from the stores its own `import` wrote.
+    let stores = |build: Build, bot: &str| -> anyhow::Result<std::path::PathBuf> {
+        let to = dir.path().join(format!("{build:?}"));
+        for name in ["tenth", "full"] {
+            import_with(bot, &generated.join(name), &to.join(name))?;
+        }
+        Ok(to)
+    };
+    let this_stores = stores(Build::This, env!("CARGO_BIN_EXE_trakt-herald"))?;
+    let full = this_stores.join("full");
     let scale = format!(
         "{} subscriptions, {} shows",
         thousands(SUBSCRIPTIONS as u64),
@@ -109,7 +132,7 @@ fn run_api(report: &mut Report, rt: &tokio::runtime::Runtime, api: Api) -> anyho
     report.info(
         SECTION,
         format!(
-            "{}: generate the store: {scale} (Store::import)",
+            "{}: generate the store: {scale} (Store::import; each build then imports its export)",
             api.name()
         ),
         human(took),
@@ -119,25 +142,58 @@ fn run_api(report: &mut Report, rt: &tokio::runtime::Runtime, api: Api) -> anyho
         format!("{}:   store size on disk", api.name()),
         format!("{:.1} MiB", dir_size(&full) as f64 / 1_048_576.0),
     );
-    let this = rt.block_on(measure(dir.path(), api, Build::This))?;
+    let this = rt.block_on(measure(dir.path(), &this_stores, api, Build::This))?;
     let base = match base_bot() {
-        Some(_) => Some(rt.block_on(measure(dir.path(), api, Build::Base))?),
+        Some(bot) => {
+            let base_stores = stores(Build::Base, &bot)?;
+            Some(rt.block_on(measure(dir.path(), &base_stores, api, Build::Base))?)
+        }
         None => None,
     };
     add_rows(report, api, &this, base.as_ref());
     Ok(())
 }
 
-/// Every launch of `build`, each store a fresh copy of the generated one.
-async fn measure(dir: &Path, api: Api, build: Build) -> anyhow::Result<Measured> {
+/// The subscriptions of the store `from`, exported, then imported into `to`
+/// by the binary `bot` (`trakt-herald import`): the base build gets the same
+/// subscriptions in a store of its own schema, which may be older than this
+/// build's.
+fn import_with(bot: &str, from: &Path, to: &Path) -> anyhow::Result<()> {
+    let file = to.with_extension("json");
+    let store = Store::open(from, 16)?;
+    std::fs::create_dir_all(to)?;
+    std::fs::write(&file, store.export_json()?)?;
+    drop(store);
+    let config = to.with_extension("toml");
+    std::fs::write(
+        &config,
+        format!("[storage]\npath = \"{}\"\n", to.display()),
+    )?;
+    let status = std::process::Command::new(bot)
+        .arg("import")
+        .arg(&file)
+        .arg("--config")
+        .arg(&config)
+        .env_remove("DISCORD_TOKEN")
+        .env_remove("TRAKT_API_KEY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()?;
+    anyhow::ensure!(status.success(), "the base build's import failed: {status}");
+    Ok(())
+}
+
+/// Every launch of `build`, each store a fresh copy of the one under
+/// `stores` (`tenth`, `full`).
+async fn measure(dir: &Path, stores: &Path, api: Api, build: Build) -> anyhow::Result<Measured> {
     println!("  {build:?} build:");
     let work = tempfile::tempdir_in(dir)?;
     let empty = launch(work.path(), &work.path().join("empty"), api, build, None).await?;
     let tenth_store = work.path().join("tenth");
-    copy_dir(&dir.join("tenth"), &tenth_store)?;
+    copy_dir(&stores.join("tenth"), &tenth_store)?;
     let tenth = launch(work.path(), &tenth_store, api, build, None).await?;
     let full_store = work.path().join("full");
-    copy_dir(&dir.join("full"), &full_store)?;
+    copy_dir(&stores.join("full"), &full_store)?;
     let mut launches = Vec::new();
     for i in 0..LAUNCHES {
         let cycle = (i + 1 == LAUNCHES).then_some(SHOWS);

@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{corrupt, keys, sub_at, Plan, ShowFollowers, ShowState, Store, StoreError, TreeId};
+use super::{corrupt, keys, sub_at, Plan, ShowFollowers, Store, StoreError, TreeId};
 use crate::ids::ChannelId;
 use crate::trakt::{ActionSet, ShowRef};
 
