@@ -100,13 +100,7 @@ fn run_api(report: &mut Report, rt: &tokio::runtime::Runtime, api: Api) -> anyho
     println!("\n### {} poller", api.name());
     let dir = tempfile::tempdir()?;
     let generated = dir.path().join("generated");
-    let took = build_store(
-        &generated.join("full"),
-        api,
-        SHOWS,
-        SUBSCRIPTIONS,
-        CHANNELS,
-    )?;
+    let took = build_store(&generated.join("full"), api, SHOWS, SUBSCRIPTIONS, CHANNELS)?;
     build_store(
         &generated.join("tenth"),
         api,
@@ -165,10 +159,7 @@ fn import_with(bot: &str, from: &Path, to: &Path) -> anyhow::Result<()> {
     std::fs::write(&file, store.export_json()?)?;
     drop(store);
     let config = to.with_extension("toml");
-    std::fs::write(
-        &config,
-        format!("[storage]\npath = \"{}\"\n", to.display()),
-    )?;
+    std::fs::write(&config, format!("[storage]\npath = \"{}\"\n", to.display()))?;
     let status = std::process::Command::new(bot)
         .arg("import")
         .arg(&file)

@@ -185,13 +185,13 @@ impl Poller {
 
     /// The shows due this cycle (all of them without a schedule) and the
     /// spread of their intervals (min, median, max seconds).
-    fn due(
+    fn due<'f>(
         &self,
-        followed: &[ShowFollowers],
+        followed: &'f [ShowFollowers],
         now: i64,
-    ) -> (Vec<ShowFollowers>, Option<(u64, u64, u64)>) {
+    ) -> (Vec<&'f ShowFollowers>, Option<(u64, u64, u64)>) {
         let Some(sched) = self.schedule else {
-            return (followed.to_vec(), None);
+            return (followed.iter().collect(), None);
         };
         let records: Vec<_> = followed.iter().map(|f| f.state.schedule).collect();
         let settings = due::Settings {
@@ -213,7 +213,7 @@ impl Poller {
             .iter()
             .zip(&plan.due)
             .filter(|(_, d)| **d)
-            .map(|(f, _)| f.clone())
+            .map(|(f, _)| f)
             .collect();
         (due, spread)
     }

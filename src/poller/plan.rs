@@ -56,7 +56,7 @@ pub fn plan(
     overlap: Duration,
 ) -> Vec<Batch> {
     plan_with(
-        followed,
+        &followed.iter().collect::<Vec<_>>(),
         now,
         batch_size,
         overlap,
@@ -65,9 +65,10 @@ pub fn plan(
     )
 }
 
-/// As [`plan`], with the poller's memory of split cells and open gaps.
+/// As [`plan`], with the poller's memory of split cells and open gaps; the
+/// shows are borrowed (the cycle's due shows, never copied).
 pub fn plan_with(
-    followed: &[ShowFollowers],
+    followed: &[&ShowFollowers],
     now: i64,
     batch_size: usize,
     overlap: Duration,
@@ -75,11 +76,11 @@ pub fn plan_with(
     gaps: &Gaps,
 ) -> Vec<Batch> {
     let by_show: HashMap<&ShowRef, &ShowFollowers> =
-        followed.iter().map(|f| (&f.show, f)).collect();
+        followed.iter().map(|f| (&f.show, *f)).collect();
     let mut pool = Vec::new();
     let mut cells: BTreeMap<u64, Vec<&ShowFollowers>> = BTreeMap::new();
     let mut gapped: BTreeMap<(TraktTime, TraktTime), Vec<&ShowFollowers>> = BTreeMap::new();
-    for f in followed
+    for &f in followed
         .iter()
         .filter(|f| f.state.next_attempt.is_none_or(|at| at <= now))
     {
@@ -244,7 +245,8 @@ mod tests {
             holes: Vec::new(),
         };
         gaps.settle(Origin::Pool, &members, &fetched);
-        let plan = plan_with(&followed, 0, 20, Duration::from_secs(60), &splits, &gaps);
+        let refs: Vec<&ShowFollowers> = followed.iter().collect();
+        let plan = plan_with(&refs, 0, 20, Duration::from_secs(60), &splits, &gaps);
         let shape: Vec<(Vec<ShowRef>, Origin, Option<TraktTime>)> = plan
             .iter()
             .map(|b| (b.shows.clone(), b.origin, b.end))

@@ -25,6 +25,9 @@ use crate::trakt::{ActionSet, ShowRef};
 /// Bytes per channel in a record.
 const ENTRY: usize = 10;
 
+/// Old entries packed per batch by the version-5 migration (whole shows).
+const PACK_BATCH: usize = 2_000;
+
 /// One show's active followers, in channel order, each once.
 pub(super) type Record = Vec<(ChannelId, ActionSet)>;
 
@@ -153,8 +156,79 @@ impl Store {
         Ok(out)
     }
 
-    /// Build the `followers` index from `subs` (migrations to versions 2
-    /// and 5).
+    /// Migration to version 5: the entries of versions 2 to 4 (show +
+    /// channel → the actions' bits, one per active subscription) packed into
+    /// one record per show. Reads only the old index, never the JSON
+    /// subscriptions (a rebuild from them peaked at 148 MiB at 100 000
+    /// subscriptions). Written in atomic batches of whole shows (one batch of
+    /// 100 000 removals peaked at 359 MiB): a crash between two leaves some
+    /// shows packed and the others not, and the rerun merges a record
+    /// already there with the old entries after it, so it finishes the job.
+    pub(super) fn pack_followers(&self) -> Result<(), StoreError> {
+        let _w = self.lock();
+        let tree = self.tree(TreeId::Followers);
+        let mut batch = sled::Batch::default();
+        let (mut shows, mut packed, mut in_batch) = (0usize, 0usize, 0usize);
+        let mut current: Option<(Vec<u8>, Record)> = None;
+        let mut flush = |batch: &mut sled::Batch, done: Option<(Vec<u8>, Record)>| {
+            if let Some((show, record)) = done {
+                if let Some(bytes) = encode(&record) {
+                    batch.insert(show, bytes);
+                    shows += 1;
+                }
+            }
+        };
+        for item in tree.iter() {
+            let (key, value) = item?;
+            let (_, rest) = keys::split_show(&key).map_err(|e| corrupt("followers key", e))?;
+            let show_key = key[..key.len() - rest.len()].to_vec();
+            if current.as_ref().is_none_or(|(show, _)| *show != show_key) {
+                let done = current.replace((show_key, Vec::new()));
+                flush(&mut batch, done);
+                if in_batch >= PACK_BATCH {
+                    tree.apply_batch(std::mem::take(&mut batch))?;
+                    in_batch = 0;
+                }
+            }
+            let Some((_, record)) = current.as_mut() else {
+                continue;
+            };
+            if rest.is_empty() {
+                for (channel, actions) in decode(&value)? {
+                    edit(record, channel, Some(actions));
+                }
+                continue;
+            }
+            let channel: [u8; 8] = rest
+                .try_into()
+                .map_err(|_| corrupt("followers key", "not a show and a channel"))?;
+            let bits: [u8; 2] = value
+                .as_ref()
+                .try_into()
+                .map_err(|_| corrupt("followers value", format!("{} bytes, not 2", value.len())))?;
+            let bits = u16::from_be_bytes(bits);
+            let actions = ActionSet::from_bits(bits).ok_or_else(|| {
+                corrupt(
+                    "followers value",
+                    format!("bits {bits:#06x} name no action"),
+                )
+            })?;
+            edit(
+                record,
+                ChannelId(u64::from_be_bytes(channel)),
+                Some(actions),
+            );
+            batch.remove(key);
+            packed += 1;
+            in_batch += 1;
+        }
+        flush(&mut batch, current.take());
+        tree.apply_batch(batch)?;
+        tracing::info!(shows, packed, "followers index packed per show");
+        Ok(())
+    }
+
+    /// Build the `followers` index from `subs` (migration to version 2).
     pub(super) fn rebuild_followers(&self) -> Result<(), StoreError> {
         let _w = self.lock();
         let followers = self.tree(TreeId::Followers);
@@ -211,7 +285,11 @@ mod tests {
     fn a_record_round_trips_in_channel_order() {
         let mut r = Record::new();
         edit(&mut r, ChannelId(30), Some(set(&[Action::Seen])));
-        edit(&mut r, ChannelId(10), Some(set(&[Action::Shout, Action::Rating])));
+        edit(
+            &mut r,
+            ChannelId(10),
+            Some(set(&[Action::Shout, Action::Rating])),
+        );
         edit(&mut r, ChannelId(20), Some(ActionSet::all()));
         edit(&mut r, ChannelId(20), Some(set(&[Action::Review])));
         edit(&mut r, ChannelId(40), None);

@@ -34,10 +34,10 @@ const MIGRATIONS: &[Migration] = &[
     // version goes up and they refuse the store with a clear message.
     ("shows may be stored by Trakt id with v2 marks", |_| Ok(())),
     // One `followers` record per show instead of one entry per subscription
-    // (`followers`): rebuilt from `subs`.
+    // (`followers`), packed from the old entries.
     (
         "the followers index holds one record per show",
-        Store::rebuild_followers,
+        Store::pack_followers,
     ),
 ];
 

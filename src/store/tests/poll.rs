@@ -339,7 +339,11 @@ fn followed_shows_reads_the_index_not_the_subscriptions() {
         .tree(TreeId::Followers)
         .remove(keys::show(&slug("fargo")))
         .unwrap();
-    let one = [&10u64.to_be_bytes()[..], &actions("seen").bits().to_be_bytes()[..]].concat();
+    let one = [
+        &10u64.to_be_bytes()[..],
+        &actions("seen").bits().to_be_bytes()[..],
+    ]
+    .concat();
     store
         .tree(TreeId::Followers)
         .insert(keys::sub(&slug("fargo"), ChannelId(10)), one)

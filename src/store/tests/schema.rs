@@ -273,7 +273,8 @@ fn outbox_order_survives_several_restarts() {
 
 /// A version-4 store kept one `followers` entry per active subscription
 /// (show + channel → the actions' bits); version 5 packs them into one
-/// record per show, rebuilt from `subs`, and the old entries are gone.
+/// record per show, from the old entries alone (a damaged subscription is
+/// never read), and the old entries are gone.
 #[test]
 fn a_version_4_store_gets_its_followers_packed_per_show() {
     let dir = TempDir::new().unwrap();
@@ -293,6 +294,10 @@ fn a_version_4_store_gets_its_followers_packed_per_show() {
                 )
                 .unwrap();
         }
+        store
+            .tree(TreeId::Subs)
+            .insert(keys::sub(&slug("lost"), ChannelId(12)), &b"\x01{"[..])
+            .unwrap();
         store.meta.insert(SCHEMA_KEY, &4u32.to_be_bytes()).unwrap();
         store.flush().unwrap();
     }
@@ -307,7 +312,11 @@ fn a_version_4_store_gets_its_followers_packed_per_show() {
         .keys()
         .map(|k| k.unwrap().to_vec())
         .collect();
-    assert_eq!(keys, vec![keys::show(&slug("fargo"))], "the paused show has none");
+    assert_eq!(
+        keys,
+        vec![keys::show(&slug("fargo"))],
+        "the paused show has none"
+    );
     let shows = store.followed_shows().unwrap();
     assert_eq!(shows.len(), 1);
     assert_eq!(
@@ -318,4 +327,65 @@ fn a_version_4_store_gets_its_followers_packed_per_show() {
         ]
     );
     assert_eq!(shows[0].wanted, actions("seen,shout,rating"));
+}
+
+/// A crash between two of the version-5 migration's batches leaves some
+/// shows packed and others not (and, were a batch ever cut inside a show, a
+/// record with old entries after it): the rerun finishes the job.
+#[test]
+fn a_version_5_migration_cut_short_finishes_on_the_next_open() {
+    let dir = TempDir::new().unwrap();
+    {
+        let store = open(&dir);
+        follow(&store, 1, 10, "fargo", "seen");
+        follow(&store, 1, 11, "fargo", "shout");
+        follow(&store, 1, 12, "lost", "all");
+        let followers = store.tree(TreeId::Followers);
+        followers.clear().unwrap();
+        // fargo: channel 10 already packed, channel 11 still an old entry.
+        let record = super::super::followers::encode(&[(ChannelId(10), actions("seen"))]).unwrap();
+        followers
+            .insert(keys::show(&slug("fargo")), record)
+            .unwrap();
+        followers
+            .insert(
+                keys::sub(&slug("fargo"), ChannelId(11)),
+                &actions("shout").bits().to_be_bytes()[..],
+            )
+            .unwrap();
+        // lost: not packed yet.
+        followers
+            .insert(
+                keys::sub(&slug("lost"), ChannelId(12)),
+                &actions("all").bits().to_be_bytes()[..],
+            )
+            .unwrap();
+        store.meta.insert(SCHEMA_KEY, &4u32.to_be_bytes()).unwrap();
+        store.flush().unwrap();
+    }
+    let store = open(&dir);
+    assert_eq!(
+        store.tree(TreeId::Followers).len(),
+        2,
+        "one record per show"
+    );
+    let shows: Vec<(String, Vec<(ChannelId, ActionSet)>)> = store
+        .followed_shows()
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.show.to_string(), f.channels))
+        .collect();
+    assert_eq!(
+        shows,
+        vec![
+            (
+                "fargo".to_owned(),
+                vec![
+                    (ChannelId(10), actions("seen")),
+                    (ChannelId(11), actions("shout"))
+                ]
+            ),
+            ("lost".to_owned(), vec![(ChannelId(12), actions("all"))]),
+        ]
+    );
 }
