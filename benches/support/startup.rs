@@ -90,8 +90,12 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 pub fn run(report: &mut Report, rt: &tokio::runtime::Runtime) -> anyhow::Result<()> {
     println!("\n## 4. memory and start-up at scale (release binary)");
+    // `HERALD_BENCH_API=v2` (or `v1`) measures one poller only.
+    let only = std::env::var("HERALD_BENCH_API").unwrap_or_default();
     for api in [Api::V2, Api::V1] {
-        run_api(report, rt, api)?;
+        if only.is_empty() || only == api.name() {
+            run_api(report, rt, api)?;
+        }
     }
     Ok(())
 }
@@ -140,7 +144,19 @@ fn run_api(report: &mut Report, rt: &tokio::runtime::Runtime, api: Api) -> anyho
     let base = match base_bot() {
         Some(bot) => {
             let base_stores = stores(Build::Base, &bot)?;
-            Some(rt.block_on(measure(dir.path(), &base_stores, api, Build::Base))?)
+            let base = rt.block_on(measure(dir.path(), &base_stores, api, Build::Base))?;
+            // This build's first start on the base build's store: a schema
+            // migration, when the base's is older, runs in it.
+            let upgraded = dir.path().join("upgraded");
+            copy_dir(&base_stores.join("full"), &upgraded)?;
+            println!("  This build on the base build's store:");
+            let first = rt.block_on(launch(dir.path(), &upgraded, api, Build::This, None))?;
+            report.info(
+                SECTION,
+                format!("{}:   this build's first start on the base build's store (migrating it): peak RSS (VmHWM)", api.name()),
+                mib(first.idle_kib.0),
+            );
+            Some(base)
         }
         None => None,
     };

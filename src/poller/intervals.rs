@@ -16,10 +16,12 @@ pub struct Intervals(Arc<Mutex<HashMap<ShowRef, Duration>>>);
 impl Intervals {
     /// This cycle's plan: `shows[i]` is polled every `intervals[i]`; shows
     /// left out are forgotten (unfollowed, or without per-show sources).
+    /// The map is refilled in place: building a second one beside it held
+    /// two maps of every show at once (1.3 MiB each at 20 000 shows).
     pub fn publish<'a>(&self, shows: impl Iterator<Item = &'a ShowRef>, intervals: &[Duration]) {
-        let map: HashMap<ShowRef, Duration> =
-            shows.cloned().zip(intervals.iter().copied()).collect();
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = map;
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        map.clear();
+        map.extend(shows.cloned().zip(intervals.iter().copied()));
     }
 
     /// The show's planned interval, if the last cycle planned one.

@@ -81,6 +81,7 @@ mod outbox;
 mod poll;
 mod schedule;
 mod schema;
+mod state_codec;
 mod stats;
 mod status;
 mod status_types;

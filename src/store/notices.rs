@@ -9,9 +9,10 @@
 
 use std::collections::HashSet;
 
+use super::state_codec;
 use super::UserNotice;
 use super::{
-    abort, decode, encode, keys, Notice, NoticeKind, Plan, PollCommit, PollError, ShowState, Store,
+    abort, decode, encode, keys, Notice, NoticeKind, Plan, PollCommit, PollError, Store,
     StoreError, Subscription, TreeId, Tx, TxResult,
 };
 use crate::trakt::ShowRef;
@@ -49,7 +50,11 @@ impl Store {
             return Ok(state.failures);
         }
         let mut plan = Plan::default();
-        plan.put(TreeId::Shows, keys::show(show), &state)?;
+        plan.put_raw(
+            TreeId::Shows,
+            keys::show(show),
+            state_codec::encode(&state)?,
+        );
         if let Some(kind) = kind {
             let notice = Queued::Show(Notice {
                 show: show.clone(),
@@ -137,11 +142,11 @@ pub(super) fn end_failure_runs(
         let Some(value) = shows.get(key.as_slice())? else {
             continue;
         };
-        let mut state: ShowState = decode("show state", &value).map_err(abort)?;
+        let mut state = state_codec::decode_state(&value).map_err(abort)?;
         let Some(run) = state.error.take() else {
             continue;
         };
-        shows.insert(key, encode(&state).map_err(abort)?)?;
+        shows.insert(key, state_codec::encode(&state).map_err(abort)?)?;
         if run.alerted {
             let notices = tx.tree(TreeId::Notices);
             let id = notices.generate_id()?;

@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::state_codec;
 use super::V2Marks;
 use super::{
     abort, corrupt, decode, encode, keys, sub_at, Plan, Store, StoreError, TreeId, Tx, TxResult,
@@ -26,7 +27,7 @@ impl Store {
     /// The show's polling state (default when it has none).
     pub fn show_state(&self, show: &ShowRef) -> Result<ShowState, StoreError> {
         Ok(match self.tree(TreeId::Shows).get(keys::show(show))? {
-            Some(v) => decode("show state", &v)?,
+            Some(v) => state_codec::decode_state(&v)?,
             None => ShowState::default(),
         })
     }
@@ -64,7 +65,7 @@ impl Store {
         state.next_attempt = Some(next_attempt);
         if self.is_followed(show)? {
             self.tree(TreeId::Shows)
-                .insert(keys::show(show), encode(&state)?)?;
+                .insert(keys::show(show), state_codec::encode(&state)?)?;
         }
         Ok(state.failures)
     }
@@ -248,13 +249,13 @@ fn merge_marks(tx: &Tx<'_>, show: &ShowRef, marks: &V2Marks) -> TxResult<()> {
     let key = keys::show(show);
     let shows = tx.tree(TreeId::Shows);
     let mut state: ShowState = match shows.get(key.as_slice())? {
-        Some(v) => decode("show state", &v).map_err(abort)?,
+        Some(v) => state_codec::decode_state(&v).map_err(abort)?,
         None => ShowState::default(),
     };
     state.v2.merge(marks);
     state.failures = 0;
     state.next_attempt = None;
-    shows.insert(key, encode(&state).map_err(abort)?)?;
+    shows.insert(key, state_codec::encode(&state).map_err(abort)?)?;
     Ok(())
 }
 
@@ -276,12 +277,12 @@ fn advance_watermark(tx: &Tx<'_>, show: &ShowRef, time: TraktTime) -> TxResult<(
     let key = keys::show(show);
     let shows = tx.tree(TreeId::Shows);
     let mut state: ShowState = match shows.get(key.as_slice())? {
-        Some(v) => decode("show state", &v).map_err(abort)?,
+        Some(v) => state_codec::decode_state(&v).map_err(abort)?,
         None => ShowState::default(),
     };
     state.watermark = Some(state.watermark.map_or(time, |old| old.max(time)));
     state.failures = 0;
     state.next_attempt = None;
-    shows.insert(key, encode(&state).map_err(abort)?)?;
+    shows.insert(key, state_codec::encode(&state).map_err(abort)?)?;
     Ok(())
 }

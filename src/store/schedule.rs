@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::state_codec;
 use super::{abort, decode, encode, keys, PollCommit, ShowState, Store, StoreError, TreeId, Tx};
 use super::{Feed, TxResult};
 use crate::schedule::Record;
@@ -63,10 +64,10 @@ fn update_show(tx: &Tx<'_>, show: &ShowRef, f: impl FnOnce(Record) -> Record) ->
     let key = keys::show(show);
     let shows = tx.tree(TreeId::Shows);
     let mut state: ShowState = match shows.get(key.as_slice())? {
-        Some(v) => decode("show state", &v).map_err(abort)?,
+        Some(v) => state_codec::decode_state(&v).map_err(abort)?,
         None => ShowState::default(),
     };
     state.schedule = f(state.schedule);
-    shows.insert(key, encode(&state).map_err(abort)?)?;
+    shows.insert(key, state_codec::encode(&state).map_err(abort)?)?;
     Ok(())
 }

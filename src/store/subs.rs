@@ -9,6 +9,7 @@
 //! actively follows has a stale watermark (it was not polled), which moves
 //! forward to that time, so nothing from the pause is posted.
 
+use super::state_codec;
 use super::{import, keys, sub_at, Plan, Store, StoreError, TreeId};
 use super::{Delivery, FollowOutcome, NewFollow, SubState, Subscription};
 use crate::ids::{ChannelId, GuildId};
@@ -118,7 +119,11 @@ impl Store {
             state.schedule.last_poll = None;
         }
         if state.watermark != before || restart {
-            plan.put(TreeId::Shows, keys::show(show), &state)?;
+            plan.put_raw(
+                TreeId::Shows,
+                keys::show(show),
+                state_codec::encode(&state)?,
+            );
         }
         Ok(())
     }
