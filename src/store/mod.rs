@@ -10,14 +10,15 @@
 //! commits, dedupe keys), `outbox` (delivery, in-flight markers, quarantine,
 //! disabling a channel), `import` (export/import; reading a file in
 //! `import_parse`, user follows in `import_users`), `users` and
-//! `user_pause` (user follows), `notices` (disabled user follows to tell)
-//! and `stats` (read-only
-//! figures for the metrics).
+//! `user_pause` (user follows), `notices` (disabled user follows to tell),
+//! `followers` (the per-show index the poller reads), `state_codec` (how a
+//! show's state is stored) and `stats` (read-only figures for the metrics).
 //!
 //! # Layout
 //!
 //! One sled tree per kind ([`TreeId`]), typed big-endian keys (see `keys`),
-//! values are a version byte followed by JSON:
+//! values are a version byte followed by JSON (but the packed `followers`
+//! records and the binary show states):
 //!
 //! | tree | key | value |
 //! | --- | --- | --- |
@@ -26,7 +27,7 @@
 //! | `subs_by_channel` | channel + show | empty (index) |
 //! | `subs_by_guild` | guild + channel + show | empty (index) |
 //! | `followers` | show | its ACTIVE subscriptions' channels and actions, 10 bytes each (`followers`; schema 5, one entry per subscription before) |
-//! | `shows` | show | [`ShowState`] (its `schedule` record added without a migration: a serde default) |
+//! | `shows` | show | [`ShowState`], binary since schema 5 (`state_codec`; JSON in older stores, still read; its `schedule` record added without a migration: a serde default) |
 //! | `dedupe` | show + activity key | recorded-at (unix secs) |
 //! | `dedupe_by_time` | recorded-at + `dedupe` key | empty (index, for pruning) |
 //! | `outbox` | channel + id | [`OutboxEntry`], its `activity` the bot's model (`crate::activity`; schema 2 kept the v1 wire item, migration 3 rewrites it, `migrate_outbox`) |
