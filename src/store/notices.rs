@@ -44,8 +44,8 @@ impl Store {
         let mut state = self.show_state(show)?;
         state.failures = state.failures.saturating_add(1);
         state.next_attempt = Some(next_attempt);
-        let (run, kind) = PollError::after_failure(state.error.as_ref(), message, now, gone);
-        state.error = Some(run);
+        let (run, kind) = PollError::after_failure(state.error.as_deref(), message, now, gone);
+        state.error = Some(Box::new(run));
         if !self.is_followed_any(show)? {
             return Ok(state.failures);
         }

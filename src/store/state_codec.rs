@@ -91,11 +91,13 @@ pub(super) fn decode_state(bytes: &[u8]) -> Result<ShowState, StoreError> {
                     last_poll: w.last_poll,
                     pending: w.pending,
                 },
-                error: w.error.map(|e| PollError {
-                    message: e.message,
-                    since: e.since,
-                    at: e.at,
-                    alerted: e.alerted,
+                error: w.error.map(|e| {
+                    Box::new(PollError {
+                        message: e.message,
+                        since: e.since,
+                        at: e.at,
+                        alerted: e.alerted,
+                    })
                 }),
             })
         }
@@ -148,12 +150,12 @@ mod tests {
             ("moonfield".to_owned(), TraktTime(1_764_000_400)),
             ("sean".to_owned(), TraktTime(1_764_000_500)),
         ]));
-        state.error = Some(PollError {
+        state.error = Some(Box::new(PollError {
             message: "Trakt answered 502".to_owned(),
             since: 1_764_000_000,
             at: 1_764_000_600,
             alerted: true,
-        });
+        }));
         let bytes = encode(&state).expect("binary");
         assert_eq!(decode_state(&bytes).expect("binary decodes"), state);
         let json = super::super::encode(&state).expect("json");

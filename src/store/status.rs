@@ -51,7 +51,7 @@ impl Store {
                 state: sub.state,
                 last_poll: state.schedule.last_poll,
                 retry_at: state.next_attempt,
-                error: state.error,
+                error: state.error.map(|e| *e),
                 pending: 0,
             });
         }
