@@ -144,6 +144,11 @@ impl Store {
                     merge_marks(tx, show, marks)?;
                 }
             }
+            for (show, _) in &c.polled {
+                if followed.contains(show) {
+                    clear_failures(tx, show)?;
+                }
+            }
             for (feed, time) in &c.feeds {
                 advance_feed(tx, *feed, *time)?;
             }
@@ -243,18 +248,32 @@ fn queue_item(tx: &Tx<'_>, p: &Prepared<'_>, now: i64) -> TxResult<usize> {
     Ok(queued)
 }
 
-/// Inside a commit: the show's v2 marks move on by `marks` and its failure
-/// state is cleared.
+/// Inside a commit: the show's v2 marks move on by `marks`. Its failure
+/// state is left alone: marks come also from the sources read before
+/// another failed, and that poll is no success ([`clear_failures`] is, for
+/// the shows whose poll completed), or its backoff would never grow.
 fn merge_marks(tx: &Tx<'_>, show: &ShowRef, marks: &V2Marks) -> TxResult<()> {
+    update_state(tx, show, |state| state.v2.merge(marks))
+}
+
+/// Inside a commit: a show whose scheduled poll completed (v2) is no longer
+/// failing.
+fn clear_failures(tx: &Tx<'_>, show: &ShowRef) -> TxResult<()> {
+    update_state(tx, show, |state| {
+        state.failures = 0;
+        state.next_attempt = None;
+    })
+}
+
+/// Inside a commit: read, change and write back the show's state.
+fn update_state(tx: &Tx<'_>, show: &ShowRef, f: impl FnOnce(&mut ShowState)) -> TxResult<()> {
     let key = keys::show(show);
     let shows = tx.tree(TreeId::Shows);
     let mut state: ShowState = match shows.get(key.as_slice())? {
         Some(v) => state_codec::decode_state(&v).map_err(abort)?,
         None => ShowState::default(),
     };
-    state.v2.merge(marks);
-    state.failures = 0;
-    state.next_attempt = None;
+    f(&mut state);
     shows.insert(key, state_codec::encode(&state).map_err(abort)?)?;
     Ok(())
 }
@@ -274,15 +293,9 @@ fn advance_feed(tx: &Tx<'_>, feed: Feed, time: TraktTime) -> TxResult<()> {
 /// Inside a commit: the show's watermark becomes max(old, `time`) and its
 /// failure state is cleared.
 fn advance_watermark(tx: &Tx<'_>, show: &ShowRef, time: TraktTime) -> TxResult<()> {
-    let key = keys::show(show);
-    let shows = tx.tree(TreeId::Shows);
-    let mut state: ShowState = match shows.get(key.as_slice())? {
-        Some(v) => state_codec::decode_state(&v).map_err(abort)?,
-        None => ShowState::default(),
-    };
-    state.watermark = Some(state.watermark.map_or(time, |old| old.max(time)));
-    state.failures = 0;
-    state.next_attempt = None;
-    shows.insert(key, state_codec::encode(&state).map_err(abort)?)?;
-    Ok(())
+    update_state(tx, show, |state| {
+        state.watermark = Some(state.watermark.map_or(time, |old| old.max(time)));
+        state.failures = 0;
+        state.next_attempt = None;
+    })
 }

@@ -397,3 +397,40 @@ fn v2_marks_merge_and_feed_marks_advance_in_the_commit() {
     assert_eq!(followed[0].show, show);
     assert_eq!(followed[0].state.v2, state.v2);
 }
+
+/// A v2 poll that read some sources (their marks committed) before another
+/// failed is no success: the failure count keeps growing, so the backoff
+/// does; a completed poll (`polled`) clears it.
+#[test]
+fn marks_of_a_failed_v2_poll_keep_the_failure_count() {
+    use crate::store::V2Marks;
+    let dir = TempDir::new().unwrap();
+    let store = open(&dir);
+    let show = ShowRef::Trakt(1393);
+    let mut f = new_follow(1, 10, "fargo", "all");
+    f.show = show.clone();
+    store.follow(f).unwrap();
+    let partial = |n: i64| PollCommit {
+        marks: vec![(
+            show.clone(),
+            V2Marks {
+                lists: Some(TraktTime(n)),
+                ..V2Marks::default()
+            },
+        )],
+        now: n,
+        ..Default::default()
+    };
+    for (n, want) in [(1, 1), (2, 2), (3, 3)] {
+        store.commit_poll(partial(n)).unwrap();
+        assert_eq!(store.record_show_failure(&show, 100 + n).unwrap(), want);
+    }
+    let state = store.show_state(&show).unwrap();
+    assert_eq!((state.failures, state.next_attempt), (3, Some(103)));
+    assert_eq!(state.v2.lists, Some(TraktTime(3)), "the marks still move");
+    let mut done = partial(4);
+    done.polled = vec![(show.clone(), 4)];
+    store.commit_poll(done).unwrap();
+    let state = store.show_state(&show).unwrap();
+    assert_eq!((state.failures, state.next_attempt), (0, None));
+}
