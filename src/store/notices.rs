@@ -46,7 +46,7 @@ impl Store {
         state.next_attempt = Some(next_attempt);
         let (run, kind) = PollError::after_failure(state.error.as_deref(), message, now, gone);
         state.error = Some(Box::new(run));
-        if !self.is_followed_any(show)? {
+        if !self.is_followed(show)? {
             return Ok(state.failures);
         }
         let mut plan = Plan::default();
@@ -106,17 +106,6 @@ impl Store {
             out.push(super::sub_at(&value?)?);
         }
         Ok(out)
-    }
-
-    /// Whether any channel follows `show`, in any state.
-    fn is_followed_any(&self, show: &ShowRef) -> Result<bool, StoreError> {
-        Ok(self
-            .tree(TreeId::Subs)
-            .scan_prefix(keys::show(show))
-            .keys()
-            .next()
-            .transpose()?
-            .is_some())
     }
 }
 

@@ -38,7 +38,7 @@ impl Store {
     /// show with new items, which kept those pages resident (13 MiB of a
     /// cycle's peak at 100 000 subscriptions), and a polled show is nearly
     /// always actively followed.
-    fn is_followed(&self, show: &ShowRef) -> Result<bool, StoreError> {
+    pub(super) fn is_followed(&self, show: &ShowRef) -> Result<bool, StoreError> {
         if self.has_active_follower(show)? {
             return Ok(true);
         }
